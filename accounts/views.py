@@ -1,0 +1,53 @@
+from allauth.account.internal.stagekit import get_pending_stage
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.portals import no_store
+
+from .adapter import magic_link_code
+from .forms import ProfileForm
+from .services import user_sign_out_everywhere, user_update_profile
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST":
+        if not form.is_valid():
+            return no_store(render(request, "accounts/settings.html", {"form": form}, status=422))
+        user_update_profile(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:settings")
+    return no_store(render(request, "accounts/settings.html", {"form": form}))
+
+
+@login_required
+@require_POST
+def sign_out_everywhere_view(request):
+    user_sign_out_everywhere(request=request, user=request.user)
+    messages.info(request, _("You were signed out on every device."))
+    return redirect("account_login")
+
+
+@require_GET
+def magic_link_view(request, token):
+    """Finish a sign-in by code from the emailed link.
+
+    The page asks for one click (a POST to the code form), so a mail scanner
+    that opens links cannot spend the code. It only works in the browser
+    that asked for the code, because the pending sign-in lives in that
+    browser's session.
+    """
+    try:
+        code = magic_link_code(token)
+    except signing.BadSignature:
+        return render(request, "accounts/magic_link.html", {"problem": "expired"}, status=400)
+    stage = get_pending_stage(request)
+    if stage is None or stage.key != "login_by_code":
+        return render(request, "accounts/magic_link.html", {"problem": "other_device"}, status=400)
+    return no_store(render(request, "accounts/magic_link.html", {"code": code}))

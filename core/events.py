@@ -1,0 +1,37 @@
+"""The catalog of domain events: one Signal per event, sent after commit.
+
+Services emit with `send_on_commit(event, **kwargs)`; apps higher up react in
+their receivers.py. Arguments are ids and primitives, never model instances
+or health data.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+# accounts / organizations
+user_signed_up = Signal()  # user_id
+patient_registered = Signal()  # user_id, organization_id, referral_code
+terms_accepted = Signal()  # user_id, document_id
+membership_granted = Signal()  # membership_id
+membership_revoked = Signal()  # membership_id
+organization_brand_changed = Signal()  # organization_id
+terms_published = Signal()  # document_id
+
+
+def send_on_commit(event: Signal, **kwargs) -> None:
+    """Send `event` once the current transaction commits; log receiver errors.
+
+    A receiver that fails must not undo or hide the write that caused the
+    event, so errors are logged instead of raised.
+    """
+
+    def send():
+        for receiver, result in event.send_robust(sender=None, **kwargs):
+            if isinstance(result, Exception):
+                logger.error("receiver %r failed", receiver, exc_info=(type(result), result, result.__traceback__))
+
+    transaction.on_commit(send)

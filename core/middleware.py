@@ -1,0 +1,84 @@
+import time
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .portals import is_staff_member
+
+SESSION_STARTED_KEY = "daraport_started_at"
+SESSION_SEEN_KEY = "daraport_seen_at"
+
+
+class SessionTimeoutMiddleware:
+    """End sessions after idle and absolute limits that depend on the role.
+
+    Staff (specialists, organization admins): 30 minutes idle, 12 hours in
+    all. The clock starts at sign-in (see core.receivers).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            session = request.session
+            started = session.setdefault(SESSION_STARTED_KEY, now)
+            seen = session.get(SESSION_SEEN_KEY, now)
+            if is_staff_member(user):
+                idle, absolute = settings.SESSION_IDLE_TIMEOUT_STAFF, settings.SESSION_ABSOLUTE_TIMEOUT_STAFF
+            else:
+                idle, absolute = settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_ABSOLUTE_TIMEOUT_PATIENT
+            if now - seen > idle or now - started > absolute:
+                logout(request)
+                messages.info(request, _("You were signed out to keep your account safe. Please sign in again."))
+                return redirect_to_login(request.get_full_path())
+            # Write the session at most once a minute, not on every request.
+            if now - seen > 60 or SESSION_SEEN_KEY not in session:
+                session[SESSION_SEEN_KEY] = now
+        return self.get_response(request)
+
+
+class TimezoneMiddleware:
+    """Render every request in the user's own time zone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        zone = getattr(request.user, "timezone", "") if request.user.is_authenticated else ""
+        if not zone:
+            return self.get_response(request)
+        timezone.activate(zoneinfo.ZoneInfo(zone))
+        try:
+            return self.get_response(request)
+        finally:
+            # Threads serve many users: never leave one user's zone behind.
+            timezone.deactivate()
+
+
+class InvalidFormStatusMiddleware:
+    """A POST that re-renders an invalid form answers 422, not 200.
+
+    Our own views set the status themselves; this covers the sign-in and
+    account pages rendered by allauth, so bad input always gets a 4xx.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_template_response(self, request, response):
+        if request.method == "POST" and response.status_code == 200:
+            form = (response.context_data or {}).get("form")
+            if form is not None and getattr(form, "is_bound", False) and form.errors:
+                response.status_code = 422
+        return response

@@ -1,0 +1,97 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BaseModel(models.Model):
+    """Timestamps and a UUID `public_id`: the only id that appears in URLs."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are facts: the database refuses UPDATE and DELETE (see migrations)."""
+
+    def update(self, **kwargs):
+        raise TypeError(f"{self.model.__name__} is append-only")
+
+    def delete(self):
+        raise TypeError(f"{self.model.__name__} is append-only")
+
+
+class JourneyEvent(models.Model):
+    """One step of someone's journey: who did what to which object, and when.
+
+    Feeds timelines, thread notices and funnels. Objects are referred to by
+    content type and public id, so any app can record here without core
+    knowing its models.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: people with a history are deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verb = models.CharField(max_length=64, db_index=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_public_id = models.UUIDField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_public_id"])]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.verb}"
+
+
+class AuditLog(models.Model):
+    """Who touched which health-data object, how, when and from where.
+
+    Append-only. Never holds the data itself: only references to it.
+    """
+
+    class Action(models.TextChoices):
+        READ = "read", _("Read")
+        WRITE = "write", _("Write")
+        DOWNLOAD = "download", _("Download")
+        EXPORT = "export", _("Export")
+        DENIED = "denied", _("Denied")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    # PROTECT: people with a history are deactivated, never deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=16, choices=Action.choices)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT)
+    object_public_id = models.UUIDField(null=True, blank=True)
+    path = models.CharField(max_length=512, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_public_id"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=["read", "write", "download", "export", "denied"]),
+                name="auditlog_action_valid",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.content_type_id}:{self.object_public_id}"

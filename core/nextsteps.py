@@ -1,0 +1,37 @@
+"""What's next? Each app registers providers of next-step cards per portal.
+
+Portal homes order the cards: the first is the primary call to action. A new
+journey step adds a provider in its app's `AppConfig.ready`, not an import.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from .portals import Portal
+
+
+@dataclass(frozen=True)
+class NextStep:
+    title: str
+    body: str
+    url: str
+    cta: str
+    # Lower comes first: 10 = blocking, 50 = journey, 90 = nice to have.
+    priority: int = 50
+
+
+Provider = Callable[..., Iterable[NextStep]]
+_providers: dict[Portal, list[Provider]] = defaultdict(list)
+
+
+def register(portal: Portal, provider: Provider) -> None:
+    if provider not in _providers[portal]:
+        _providers[portal].append(provider)
+
+
+def next_steps(portal: Portal, *, user, **context) -> list[NextStep]:
+    steps = [step for provider in _providers[portal] for step in provider(user=user, **context)]
+    return sorted(steps, key=lambda step: step.priority)

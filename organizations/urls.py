@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "organizations"
+
+urlpatterns = [
+    path("org/<slug:org_slug>/", views.home_view, name="home"),
+    path("org/<slug:org_slug>/brand/", views.brand_view, name="brand"),
+    path("org/<slug:org_slug>/terms/", views.terms_view, name="terms"),
+    path("org/<slug:org_slug>/members/", views.members_view, name="members"),
+    path("org/<slug:org_slug>/members/<uuid:public_id>/revoke/", views.member_revoke_view, name="member-revoke"),
+    path("org/<slug:org_slug>/sso/", views.sso_view, name="sso"),
+    path("accounts/terms/", views.terms_accept_view, name="terms-accept"),
+    path("legal/<uuid:public_id>/", views.terms_document_view, name="terms-document"),
+]

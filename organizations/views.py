@@ -1,0 +1,194 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import nextsteps
+from core.portals import Portal, no_store, portal_required
+from core.selectors import get_for_user
+from core.services import client_ip
+
+from . import selectors, services
+from .forms import BrandForm, MemberInviteForm, SsoForm, TermsAcceptForm, TermsDocumentForm
+from .middleware import TERMS_PENDING_KEY
+from .models import Membership, TermsDocument
+
+
+def _org(request, org_slug):
+    return selectors.organization_get_for_admin(user=request.user, slug=org_slug)
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def home_view(request, org_slug):
+    org = _org(request, org_slug)
+    steps = nextsteps.next_steps(Portal.ORGANIZATION, user=request.user, organization=org)
+    members = selectors.membership_list_for_organization(organization=org)
+    context = {
+        "organization": org,
+        "primary_step": steps[0] if steps else None,
+        "other_steps": steps[1:],
+        "role_counts": {role.label: sum(1 for m in members if m.role == role) for role in Membership.Role},
+        "documents": selectors.terms_current_for_organization(organization=org),
+    }
+    return render(request, "organizations/organization/home.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def brand_view(request, org_slug):
+    org = _org(request, org_slug)
+    initial = {"name": org.name, "tagline": org.tagline, "primary_color": org.primary_color}
+    form = BrandForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 413 if form.too_large else 422
+            return render(
+                request, "organizations/organization/brand.html", {"organization": org, "form": form}, status=status
+            )
+        data = form.cleaned_data
+        services.organization_update_brand(
+            organization=org,
+            by=request.user,
+            name=data["name"],
+            tagline=data["tagline"],
+            primary_color=data["primary_color"],
+            logo=data["logo"],
+            logo_extension=form.logo_extension,
+            remove_logo=data["remove_logo"],
+        )
+        messages.success(request, _("Your brand was updated. Every portal now shows it."))
+        return redirect("organizations:brand", org.slug)
+    return render(request, "organizations/organization/brand.html", {"organization": org, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def terms_view(request, org_slug):
+    org = _org(request, org_slug)
+    form = TermsDocumentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            document = services.terms_publish(organization=org, by=request.user, **form.cleaned_data)
+            messages.success(
+                request,
+                _("Version %(version)s of the %(kind)s is published. People accept it on their next sign-in.")
+                % {"version": document.version, "kind": document.get_kind_display()},
+            )
+            return redirect("organizations:terms", org.slug)
+        status = 422
+    context = {
+        "organization": org,
+        "form": form,
+        "current": selectors.terms_current_for_organization(organization=org),
+        "history": selectors.terms_history_for_organization(organization=org),
+    }
+    return render(request, "organizations/organization/terms.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def members_view(request, org_slug):
+    org = _org(request, org_slug)
+    form = MemberInviteForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            services.member_invite(
+                organization=org,
+                by=request.user,
+                **form.cleaned_data,
+                sign_in_url=request.build_absolute_uri(reverse("account_request_login_code")),
+            )
+            messages.success(
+                request,
+                _("%(email)s now has the role %(role)s. We emailed them how to sign in.")
+                % {"email": form.cleaned_data["email"], "role": Membership.Role(form.cleaned_data["role"]).label},
+            )
+            return redirect("organizations:members", org.slug)
+        status = 422
+    context = {
+        "organization": org,
+        "form": form,
+        "members": selectors.membership_list_for_organization(organization=org),
+    }
+    return render(request, "organizations/organization/members.html", context, status=status)
+
+
+@require_POST
+@portal_required(Portal.ORGANIZATION)
+def member_revoke_view(request, org_slug, public_id):
+    org = _org(request, org_slug)
+    membership = get_for_user(Membership.objects.filter(organization=org, is_active=True), public_id)
+    try:
+        services.membership_revoke(membership=membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        context = {
+            "organization": org,
+            "form": MemberInviteForm(),
+            "members": selectors.membership_list_for_organization(organization=org),
+        }
+        return render(request, "organizations/organization/members.html", context, status=409)
+    messages.success(request, _("The role was removed."))
+    return redirect("organizations:members", org.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def sso_view(request, org_slug):
+    org = _org(request, org_slug)
+    app = org.sso_app
+    initial = {"issuer_url": app.settings.get("server_url", ""), "client_id": app.client_id} if app else {}
+    form = SsoForm(request.POST or None, organization=org, initial=initial)
+    if request.method == "POST":
+        if request.POST.get("action") == "remove":
+            services.organization_remove_sso(organization=org, by=request.user)
+            messages.success(request, _("Single sign-on was turned off."))
+            return redirect("organizations:sso", org.slug)
+        if form.is_valid():
+            services.organization_configure_sso(organization=org, by=request.user, **form.cleaned_data)
+            messages.success(
+                request, _("Single sign-on is on: the sign-in page now offers “%(name)s”.") % {"name": org.name}
+            )
+            return redirect("organizations:sso", org.slug)
+        return render(request, "organizations/organization/sso.html", {"organization": org, "form": form}, status=422)
+    return render(request, "organizations/organization/sso.html", {"organization": org, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def terms_accept_view(request):
+    """The gate after sign-in when an organization published new terms."""
+    documents = selectors.terms_pending_for_user(user=request.user)
+    next_url = reverse("core:home")
+    if not documents:
+        request.session.pop(TERMS_PENDING_KEY, None)
+        return redirect(next_url)
+    form = TermsAcceptForm(request.POST or None, documents=documents)
+    if request.method == "POST":
+        if form.is_valid():
+            services.terms_accept(
+                user=request.user,
+                documents=documents,
+                ip_address=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            request.session.pop(TERMS_PENDING_KEY, None)
+            messages.success(request, _("Thank you. You can carry on where you were."))
+            return redirect(next_url)
+        return no_store(
+            render(request, "organizations/terms_accept.html", {"form": form, "documents": documents}, status=422)
+        )
+    return no_store(render(request, "organizations/terms_accept.html", {"form": form, "documents": documents}))
+
+
+@require_GET
+def terms_document_view(request, public_id):
+    """A published version, readable by anyone: terms are public by nature."""
+    document = get_object_or_404(TermsDocument.objects.select_related("organization"), public_id=public_id)
+    return render(request, "organizations/terms_document.html", {"document": document})
