@@ -1,3 +1,4 @@
+import logging
 import time
 import zoneinfo
 
@@ -5,10 +6,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from .portals import is_staff_member
+
+logger = logging.getLogger(__name__)
 
 SESSION_STARTED_KEY = "daraport_started_at"
 SESSION_SEEN_KEY = "daraport_seen_at"
@@ -82,3 +87,25 @@ class InvalidFormStatusMiddleware:
             if form is not None and getattr(form, "is_bound", False) and form.errors:
                 response.status_code = 422
         return response
+
+
+class ServiceUnavailableMiddleware:
+    """Redis unreachable: answer a calm 503 at once instead of a crash.
+
+    Sign-in rate limits live in the cache, so when it is down sign-in fails
+    closed (no throttle, no sign-in) while pages that need no cache render.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, RedisError):
+            logger.warning("cache unavailable: %s", type(exception).__name__)
+            response = render(request, "503.html", status=503)
+            response["Retry-After"] = "30"
+            return response
+        return None

@@ -19,6 +19,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext_lazy as _
 
+from .models import AuditLog
+from .services import audit_record
+
 
 class Portal(models.TextChoices):
     PATIENT = "patient", _("Patient")
@@ -102,9 +105,11 @@ def portal_required(portal: Portal):
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not has_portal(user, portal):
+                audit_record(request=request, action=AuditLog.Action.DENIED)
                 response = render(request, "portals/no_access.html", {"wanted": portal}, status=403)
                 return no_store(response)
             if portal == Portal.ORGANIZATION and not has_portal(user, portal, kwargs.get("org_slug")):
+                audit_record(request=request, action=AuditLog.Action.DENIED)
                 raise Http404
             if portal in STAFF_PORTALS and not mfa_satisfied(user):
                 return redirect("core:mfa-required")

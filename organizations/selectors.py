@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -82,12 +82,12 @@ def membership_list_for_organization(*, organization: Organization) -> QuerySet[
 
 
 def terms_current_for_organization(*, organization: Organization) -> list[TermsDocument]:
-    """The newest version of each kind of document the organization publishes."""
-    latest = TermsDocument.objects.filter(organization=organization).values("kind").annotate(version=Max("version"))
-    current = [
-        TermsDocument.objects.get(organization=organization, kind=row["kind"], version=row["version"]) for row in latest
-    ]
-    return sorted(current, key=lambda doc: doc.kind, reverse=True)
+    """The newest version of each kind of document the organization publishes
+    (terms first, then privacy), in one query."""
+    current: dict[str, TermsDocument] = {}
+    for document in TermsDocument.objects.filter(organization=organization).order_by("kind", "-version"):
+        current.setdefault(document.kind, document)
+    return sorted(current.values(), key=lambda doc: doc.kind, reverse=True)
 
 
 def terms_pending_for_user(*, user) -> list[TermsDocument]:
@@ -106,3 +106,11 @@ def terms_pending_for_user(*, user) -> list[TermsDocument]:
 
 def terms_history_for_organization(*, organization: Organization) -> QuerySet[TermsDocument]:
     return TermsDocument.objects.filter(organization=organization).order_by("kind", "-version")
+
+
+def membership_counts_for_organization(*, organization: Organization) -> dict[str, int]:
+    """Active people per role, keyed by the role's label, in one query."""
+    counts = Membership.objects.filter(organization=organization).aggregate(
+        **{role.value: Count("pk", filter=Q(role=role, is_active=True)) for role in Membership.Role}
+    )
+    return {Membership.Role(role).label: count for role, count in counts.items()}

@@ -26,12 +26,11 @@ def _org(request, org_slug):
 def home_view(request, org_slug):
     org = _org(request, org_slug)
     steps = nextsteps.next_steps(Portal.ORGANIZATION, user=request.user, organization=org)
-    members = selectors.membership_list_for_organization(organization=org)
     context = {
         "organization": org,
         "primary_step": steps[0] if steps else None,
         "other_steps": steps[1:],
-        "role_counts": {role.label: sum(1 for m in members if m.role == role) for role in Membership.Role},
+        "role_counts": selectors.membership_counts_for_organization(organization=org),
         "documents": selectors.terms_current_for_organization(organization=org),
     }
     return render(request, "organizations/organization/home.html", context)

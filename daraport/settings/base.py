@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "core.middleware.TimezoneMiddleware",
     "organizations.middleware.TermsGateMiddleware",
     "core.middleware.InvalidFormStatusMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "daraport.urls"

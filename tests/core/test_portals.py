@@ -110,3 +110,34 @@ def test_requests_run_in_the_users_time_zone_and_leave_none_behind(rf, org):
     middleware(request)
     assert seen == ["Asia/Tokyo"]
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+def test_a_refused_portal_visit_is_audited(client, org):
+    from core.models import AuditLog
+
+    user = member(org, Membership.Role.PATIENT)
+    client.force_login(user)
+    client.get(reverse("core:specialist-home"))
+    row = AuditLog.objects.get()
+    assert (row.actor, row.action, row.path) == (user, "denied", "/specialist/")
+
+
+def test_sign_in_fails_closed_with_a_calm_503_when_the_cache_is_down(client, org, monkeypatch):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from tests.accounts.factories import PASSWORD
+
+    user = member(org, Membership.Role.PATIENT)
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("refused")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "set", down)
+    monkeypatch.setattr(cache, "add", down)
+    response = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "_auth_user_id" not in client.session

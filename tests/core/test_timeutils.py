@@ -25,4 +25,4 @@ def test_to_zone_shows_wall_clock_time_across_dst():
 
 def test_to_zone_refuses_naive_datetimes():
     with pytest.raises(ValueError, match="naive"):
-        to_zone(datetime(2026, 1, 1, 12), "Europe/Berlin")  # noqa: DTZ001
+        to_zone(datetime(2026, 1, 1, 12), "Europe/Berlin")

@@ -69,7 +69,10 @@ def test_inviting_a_new_email_creates_a_passwordless_account(org, django_capture
     admin = member(org, Membership.Role.ADMIN)
     with django_capture_on_commit_callbacks(execute=True):
         membership = services.member_invite(
-            organization=org, email="New.Person@Example.test", role=Membership.Role.SPECIALIST, by=admin,
+            organization=org,
+            email="New.Person@Example.test",
+            role=Membership.Role.SPECIALIST,
+            by=admin,
             sign_in_url="http://testserver/accounts/login/code/",
         )
     assert membership.user.email == "new.person@example.test"
@@ -81,16 +84,26 @@ def test_inviting_a_new_email_creates_a_passwordless_account(org, django_capture
 def test_configuring_sso_creates_one_oidc_app_per_organization(org):
     admin = member(org, Membership.Role.ADMIN)
     services.organization_configure_sso(
-        organization=org, by=admin, issuer_url="https://id.example.test/realms/staff/", client_id="abc",
+        organization=org,
+        by=admin,
+        issuer_url="https://id.example.test/realms/staff/",
+        client_id="abc",
         client_secret="s3cret",
     )
     services.organization_configure_sso(
-        organization=org, by=admin, issuer_url="https://id.example.test/realms/staff", client_id="abc2",
+        organization=org,
+        by=admin,
+        issuer_url="https://id.example.test/realms/staff",
+        client_id="abc2",
         client_secret="",
     )
     app = SocialApp.objects.get()
     assert (app.provider, app.provider_id, app.client_id, app.secret) == (
-        "openid_connect", f"org-{org.slug}", "abc2", "s3cret")
+        "openid_connect",
+        f"org-{org.slug}",
+        "abc2",
+        "s3cret",
+    )
     assert app.settings == {"server_url": "https://id.example.test/realms/staff"}
     services.organization_remove_sso(organization=org, by=admin)
     assert not SocialApp.objects.exists()

@@ -1,0 +1,71 @@
+"""Server-side timings of the foundation pages: `make bench`.
+
+Runs against a throw-away test database on whatever DATABASE_URL points at
+(SQLite when unset), seeds the demo, then requests each page many times
+through Django's test client and prints p50/p95 in milliseconds and the
+number of SQL queries per request.
+"""
+
+import os
+import statistics
+import time
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daraport.settings.test")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
+PAGES = [
+    ("landing (anonymous)", None, "/"),
+    ("sign-in page (anonymous)", None, "/accounts/login/"),
+    ("healthz", None, "/healthz"),
+    ("patient home", "patient@demo.daraport.test", "/patient/"),
+    ("organization home", "admin@demo.daraport.test", "/org/daraport-demo-clinic/"),
+    ("organization members", "admin@demo.daraport.test", "/org/daraport-demo-clinic/members/"),
+]
+
+
+def measure(client: Client, path: str) -> tuple[float, float, int]:
+    client.get(path)  # warm up
+    timings = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        response = client.get(path)
+        timings.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
+
+
+def main() -> None:
+    setup_test_environment()
+    settings.DEMO_MODE = True
+    settings.DEMO_MFA_EXEMPT_EMAILS = {"admin@demo.daraport.test", "specialist@demo.daraport.test"}
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))
+        print(f"database: {connection.vendor}, {ROUNDS} requests per page")
+        print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")
+        for label, email, path in PAGES:
+            client = Client()
+            if email:
+                client.force_login(User.objects.get(email=email))
+            p50, p95, queries = measure(client, path)
+            print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
