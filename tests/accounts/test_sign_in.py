@@ -134,3 +134,35 @@ def test_a_password_reset_does_not_sign_anyone_in(client, org):
     client.post(reverse("account_reset_password"), {"email": user.email})
     assert "_auth_user_id" not in client.session
     assert len(mail.outbox) == 1
+
+
+def test_the_session_id_changes_at_sign_in(client, org):
+    user = member(org, Membership.Role.PATIENT)
+    session = client.session  # an anonymous visitor's session
+    session["seen_landing"] = True
+    session.save()
+    client.cookies["sessionid"] = before = session.session_key
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert client.cookies["sessionid"].value != before
+
+
+def test_a_session_cookie_replayed_after_sign_out_lands_on_the_sign_in_page(client, org):
+    from django.test import Client
+
+    user = member(org, Membership.Role.PATIENT)
+    client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
+    stolen = client.cookies["sessionid"].value
+    client.post(reverse("account_logout"))
+    replay = Client()
+    replay.cookies["sessionid"] = stolen
+    response = replay.get(reverse("core:patient-home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_signing_out_needs_a_post(client, org):
+    user = member(org, Membership.Role.PATIENT)
+    client.force_login(user)
+    client.get(reverse("account_logout"))
+    assert client.get(reverse("core:patient-home")).status_code == 200
