@@ -25,3 +25,8 @@ class AccountAdapter(DefaultAccountAdapter):
             path = reverse("accounts:magic-link", args=[magic_link_token(context["code"])])
             context = {**context, "magic_link": context["request"].build_absolute_uri(path)}
         return super().send_mail(template_prefix, email, context)
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its pages and emails."""
+    return user.display_name

@@ -31,7 +31,19 @@ def patient_mfa_step(*, user, **context):
         )
 
 
+def specialist_timezone_step(*, user, **context):
+    yield NextStep(
+        title=_("Check your time zone"),
+        body=_("Your availability and every session time are set in %(zone)s. Change it if you work elsewhere.")
+        % {"zone": user.timezone.replace("_", " ")},
+        url=reverse("accounts:settings"),
+        cta=_("Review time zone"),
+        priority=60,
+    )
+
+
 def register():
     for portal in Portal:
         nextsteps.register(portal, profile_steps)
     nextsteps.register(Portal.PATIENT, patient_mfa_step)
+    nextsteps.register(Portal.SPECIALIST, specialist_timezone_step)

@@ -32,6 +32,18 @@ def register(portal: Portal, provider: Provider) -> None:
         _providers[portal].append(provider)
 
 
+# Steps at or above this priority are suggestions, never the primary card.
+SUGGESTION = 90
+
+
 def next_steps(portal: Portal, *, user, **context) -> list[NextStep]:
     steps = [step for provider in _providers[portal] for step in provider(user=user, **context)]
     return sorted(steps, key=lambda step: step.priority)
+
+
+def home_cards(portal: Portal, *, user, **context) -> dict:
+    """The primary "what's next" card and the secondary ones, for a portal home."""
+    steps = next_steps(portal, user=user, **context)
+    if steps and steps[0].priority < SUGGESTION:
+        return {"primary_step": steps[0], "other_steps": steps[1:]}
+    return {"primary_step": None, "other_steps": steps}

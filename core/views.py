@@ -40,8 +40,7 @@ def mfa_required_view(request):
 
 
 def _portal_home(request, portal: Portal, template: str):
-    steps = nextsteps.next_steps(portal, user=request.user)
-    return render(request, template, {"primary_step": steps[0] if steps else None, "other_steps": steps[1:]})
+    return render(request, template, nextsteps.home_cards(portal, user=request.user))
 
 
 @require_GET

@@ -13,10 +13,10 @@ from .services import membership_grant, organization_create, organization_update
 DEMO_PASSWORD = "daraport-demo"
 ORG_SLUG = "daraport-demo-clinic"
 PEOPLE = [
-    ("patient@demo.daraport.test", "Alex Morgan (demo)", "Europe/Lisbon", [Membership.Role.PATIENT]),
-    ("specialist@demo.daraport.test", "Dr. Sam Okafor (demo)", "Europe/Berlin", [Membership.Role.SPECIALIST]),
-    ("admin@demo.daraport.test", "Jordan Lee (demo)", "Europe/London", [Membership.Role.ADMIN]),
-    ("affiliate@demo.daraport.test", "Riley Chen (demo)", "America/New_York", [Membership.Role.AFFILIATE]),
+    ("patient@demo.daraport.test", "Alex Morgan", "Europe/Lisbon", [Membership.Role.PATIENT]),
+    ("specialist@demo.daraport.test", "Dr. Sam Okafor", "Europe/Berlin", [Membership.Role.SPECIALIST]),
+    ("admin@demo.daraport.test", "Jordan Lee", "Europe/London", [Membership.Role.ADMIN]),
+    ("affiliate@demo.daraport.test", "Riley Chen", "America/New_York", [Membership.Role.AFFILIATE]),
 ]
 
 TERMS = """These are demonstration Terms of Service for the Daraport Demo Clinic, a made-up organization.

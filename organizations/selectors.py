@@ -113,4 +113,10 @@ def membership_counts_for_organization(*, organization: Organization) -> dict[st
     counts = Membership.objects.filter(organization=organization).aggregate(
         **{role.value: Count("pk", filter=Q(role=role, is_active=True)) for role in Membership.Role}
     )
-    return {Membership.Role(role).label: count for role, count in counts.items()}
+    plural = {
+        Membership.Role.PATIENT: _("Patients"),
+        Membership.Role.SPECIALIST: _("Specialists"),
+        Membership.Role.ADMIN: _("Admins"),
+        Membership.Role.AFFILIATE: _("Affiliates"),
+    }
+    return {plural[Membership.Role(role)]: count for role, count in counts.items()}

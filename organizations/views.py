@@ -25,11 +25,9 @@ def _org(request, org_slug):
 @portal_required(Portal.ORGANIZATION)
 def home_view(request, org_slug):
     org = _org(request, org_slug)
-    steps = nextsteps.next_steps(Portal.ORGANIZATION, user=request.user, organization=org)
     context = {
+        **nextsteps.home_cards(Portal.ORGANIZATION, user=request.user, organization=org),
         "organization": org,
-        "primary_step": steps[0] if steps else None,
-        "other_steps": steps[1:],
         "role_counts": selectors.membership_counts_for_organization(organization=org),
         "documents": selectors.terms_current_for_organization(organization=org),
     }

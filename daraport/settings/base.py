@@ -184,6 +184,7 @@ LOGIN_REDIRECT_URL = "core:home"
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "accounts.adapter.user_display"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -1,0 +1,104 @@
+"""Full-page screenshots of the demo, for docs and for eyeballing changes.
+
+Start the demo (`make run`), then:
+
+    .venv/bin/python scripts/screenshots.py [BASE_URL]
+
+BASE_URL defaults to http://127.0.0.1:8000. Each demo login signs in with its
+password (the embedded demo exempts them from two-factor authentication) and
+the PNGs land in docs/screenshots/ at 1280x860. Uses Debian's Chromium at
+/usr/bin/chromium; never `playwright install`.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 860}
+OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+DEMO_PASSWORD = "daraport-demo"
+DEMO_ORG = "daraport-demo-clinic"
+
+ANONYMOUS_PAGES = [
+    ("landing", "/"),
+    ("signup", "/accounts/signup/"),
+]
+# (login email, [(file name, path), ...])
+SIGNED_IN_PAGES = [
+    ("patient@demo.daraport.test", [("patient-home", "/patient/")]),
+    ("specialist@demo.daraport.test", [("specialist-home", "/specialist/")]),
+    (
+        "admin@demo.daraport.test",
+        [("organization-home", f"/org/{DEMO_ORG}/"), ("organization-brand", f"/org/{DEMO_ORG}/brand/")],
+    ),
+    ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),
+]
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+def shoot(page: Page, name: str, path: str) -> None:
+    response = page.goto(path)
+    page.wait_for_load_state("networkidle")
+    status = response.status if response else None
+    if status != 200:
+        raise SystemExit(f"{path} answered {status} at {page.url}")
+    target = OUTPUT / f"{name}.png"
+    page.screenshot(path=str(target), full_page=True)
+    say(f"{target.relative_to(OUTPUT.parents[1])}  ({path})")
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    if "/accounts/login/" in page.url:
+        raise SystemExit(f"could not sign in as {email}; is the demo seeded?")
+
+
+def run(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(base_url=base_url, viewport=VIEWPORT)
+    page = context.new_page()
+    for name, path in ANONYMOUS_PAGES:
+        shoot(page, name, path)
+    context.close()
+
+    for email, pages in SIGNED_IN_PAGES:
+        context = browser.new_context(base_url=base_url, viewport=VIEWPORT)
+        page = context.new_page()
+        sign_in(page, email)
+        for name, path in pages:
+            shoot(page, name, path)
+        context.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("base_url", nargs="?", default="http://127.0.0.1:8000", help="the running demo")
+    args = parser.parse_args()
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            run(browser, args.base_url.rstrip("/"))
+        finally:
+            browser.close()
+
+
+if __name__ == "__main__":
+    main()
