@@ -19,11 +19,11 @@ def settings_view(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST":
         if not form.is_valid():
-            return no_store(render(request, "accounts/settings.html", {"form": form}, status=422))
+            return render(request, "accounts/settings.html", {"form": form}, status=422)
         user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:settings")
-    return no_store(render(request, "accounts/settings.html", {"form": form}))
+    return render(request, "accounts/settings.html", {"form": form})
 
 
 @login_required
@@ -50,4 +50,5 @@ def magic_link_view(request, token):
     stage = get_pending_stage(request)
     if stage is None or stage.key != "login_by_code":
         return render(request, "accounts/magic_link.html", {"problem": "other_device"}, status=400)
+    # The page holds a live sign-in code and its visitor is not signed in yet.
     return no_store(render(request, "accounts/magic_link.html", {"code": code}))

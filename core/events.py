@@ -21,6 +21,12 @@ membership_revoked = Signal()  # membership_id
 organization_brand_changed = Signal()  # organization_id
 terms_published = Signal()  # document_id
 
+# specialists / care / discovery
+specialist_profile_approved = Signal()  # profile_id
+care_relationship_started = Signal()  # care_relationship_id
+care_relationship_ended = Signal()  # care_relationship_id
+program_enrolled = Signal()  # enrolment_id
+
 
 def send_on_commit(event: Signal, **kwargs) -> None:
     """Send `event` once the current transaction commits; log receiver errors.

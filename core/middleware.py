@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
-from .portals import is_staff_member
+from .portals import is_staff_member, no_store
 
 logger = logging.getLogger(__name__)
 
@@ -109,3 +109,20 @@ class ServiceUnavailableMiddleware:
             response["Retry-After"] = "30"
             return response
         return None
+
+
+class PrivateResponseMiddleware:
+    """Whatever a signed-in person is shown is theirs alone: never cache it.
+
+    One rule for every page (portals, account settings, admin), so a new
+    page cannot forget it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            no_store(response)
+        return response

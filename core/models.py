@@ -95,3 +95,30 @@ class AuditLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.content_type_id}:{self.object_public_id}"
+
+
+class Tag(models.Model):
+    """The managed taxonomy specialists are described with and patients ask
+    for: no free text, so filters and matching compare like with like.
+
+    Reference data shared by patients and specialists (who may not import
+    each other), so it lives here, below both.
+    """
+
+    class Kind(models.TextChoices):
+        SPECIALIZATION = "specialization", _("Specialization")
+        APPROACH = "approach", _("Approach")
+        LANGUAGE = "language", _("Language")
+        MODALITY = "modality", _("Modality")
+        JURISDICTION = "jurisdiction", _("Licence jurisdiction")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    slug = models.SlugField(max_length=40)
+    name = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "slug"], name="tag_unique_slug_per_kind")]
+
+    def __str__(self):
+        return self.name

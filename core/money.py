@@ -6,7 +6,7 @@ Exponents come from a table (JPY has 0, KWD 3), never an assumed 2.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django.utils.formats import number_format
 
@@ -76,3 +76,23 @@ class Money:
 
     def __str__(self) -> str:
         return self.format()
+
+
+def minor_from_major(text: str, currency: str) -> int:
+    """ "90", "90.5" or "90,50" in `currency` → integer minor units.
+
+    Raises ValueError for text that is not a number, is negative or has
+    more decimals than the currency has.
+    """
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite() or value < 0:
+        raise ValueError("not a positive amount")
+    if value > 10**9:
+        raise ValueError("too large")
+    minor = value.scaleb(exponent(currency))
+    if minor != minor.to_integral_value():
+        raise ValueError("too many decimals")
+    return int(minor)

@@ -84,7 +84,8 @@ def mfa_satisfied(user) -> bool:
 
 
 def no_store(response):
-    """Keep health data out of browser and proxy caches."""
+    """Keep personal data out of browser and proxy caches. Every response to
+    a signed-in person gets this (core.middleware.PrivateResponseMiddleware)."""
     add_never_cache_headers(response)
     patch_cache_control(response, no_store=True, private=True)
     return response
@@ -106,15 +107,14 @@ def portal_required(portal: Portal):
                 return redirect_to_login(request.get_full_path())
             if not has_portal(user, portal):
                 audit_record(request=request, action=AuditLog.Action.DENIED)
-                response = render(request, "portals/no_access.html", {"wanted": portal}, status=403)
-                return no_store(response)
+                return render(request, "portals/no_access.html", {"wanted": portal}, status=403)
             if portal == Portal.ORGANIZATION and not has_portal(user, portal, kwargs.get("org_slug")):
                 audit_record(request=request, action=AuditLog.Action.DENIED)
                 raise Http404
             if portal in STAFF_PORTALS and not mfa_satisfied(user):
                 return redirect("core:mfa-required")
             request.portal = portal
-            return no_store(view(request, *args, **kwargs))
+            return view(request, *args, **kwargs)
 
         return wrapped
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from . import nextsteps
 from .health import health_report
-from .portals import Portal, mfa_satisfied, no_store, portal_accesses, portal_required
+from .portals import Portal, mfa_satisfied, portal_accesses, portal_required
 
 
 @require_GET
@@ -27,7 +27,7 @@ def home_view(request):
     """Send a signed-in user to their first portal."""
     accesses = portal_accesses(request.user)
     if not accesses:
-        return no_store(render(request, "portals/no_access.html", {"wanted": None}, status=403))
+        return render(request, "portals/no_access.html", {"wanted": None}, status=403)
     return redirect(accesses[0].url)
 
 
@@ -36,7 +36,7 @@ def home_view(request):
 def mfa_required_view(request):
     if mfa_satisfied(request.user):
         return redirect("core:home")
-    return no_store(render(request, "core/mfa_required.html"))
+    return render(request, "core/mfa_required.html")
 
 
 def _portal_home(request, portal: Portal, template: str):

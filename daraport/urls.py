@@ -5,6 +5,9 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("core.urls")),
     path("", include("organizations.urls")),
+    path("", include("patients.urls")),
+    path("", include("specialists.urls")),
+    path("", include("discovery.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

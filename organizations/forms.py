@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -8,7 +10,7 @@ from accounts.services import user_update_profile
 from core.services import client_ip
 from core.timeutils import validate_timezone
 
-from .models import Membership, Organization, TermsDocument, hex_colour
+from .models import Membership, Organization, Program, TermsDocument, hex_colour
 from .selectors import organization_get_default, terms_current_for_organization
 from .services import patient_register
 
@@ -167,3 +169,71 @@ class SsoForm(forms.Form):
         if not url.startswith("https://") and not settings.DEBUG:
             raise forms.ValidationError(_("The issuer must use https."))
         return url
+
+
+class ProgramForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    description = forms.CharField(
+        label=_("What members get"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    enrolment_code = forms.RegexField(
+        label=_("Enrolment code"),
+        max_length=32,
+        regex=r"^[A-Za-z0-9-]{4,32}$",
+        error_messages={"invalid": _("Use 4 to 32 letters, digits or dashes.")},
+        help_text=_("People type it to join; it is also part of the enrolment link."),
+    )
+    email_domains = forms.CharField(
+        label=_("Email domains"),
+        required=False,
+        max_length=500,
+        help_text=_("People with a verified address at these domains join by themselves, e.g. example.org example.com"),
+    )
+    assignment_rule = forms.ChoiceField(label=_("How members get a specialist"), choices=Program.AssignmentRule.choices)
+    is_active = forms.BooleanField(label=_("Open for enrolment"), required=False, initial=True)
+
+    def __init__(self, *args, program: Program | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.program = program
+
+    def clean_enrolment_code(self):
+        code = self.cleaned_data["enrolment_code"].upper()
+        taken = Program.objects.filter(enrolment_code=code)
+        if self.program:
+            taken = taken.exclude(pk=self.program.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another program already uses this code."))
+        return code
+
+    def clean_email_domains(self):
+        domains = self.cleaned_data["email_domains"].replace(",", " ").lower().split()
+        for domain in domains:
+            if not re.fullmatch(r"@?[a-z0-9-]+(\.[a-z0-9-]+)+", domain):
+                raise forms.ValidationError(_("“%(domain)s” is not a domain."), params={"domain": domain})
+        return " ".join(domain.lstrip("@") for domain in domains)
+
+
+class RosterForm(forms.Form):
+    """One row per specialist of the organization: on the roster? capacity?"""
+
+    def __init__(self, *args, specialists, roster: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.specialists = list(specialists)
+        for user in self.specialists:
+            entry = roster.get(user.pk)
+            self.fields[f"on_{user.pk}"] = forms.BooleanField(
+                required=False, initial=entry is not None, label=user.get_full_name() or user.email
+            )
+            self.fields[f"capacity_{user.pk}"] = forms.IntegerField(
+                min_value=1, max_value=500, initial=entry.capacity if entry else 10, label=_("Capacity")
+            )
+
+    def rows(self):
+        return [(user, self[f"on_{user.pk}"], self[f"capacity_{user.pk}"]) for user in self.specialists]
+
+    def capacities(self) -> dict:
+        return {
+            user: self.cleaned_data[f"capacity_{user.pk}"]
+            for user in self.specialists
+            if self.cleaned_data.get(f"on_{user.pk}")
+        }

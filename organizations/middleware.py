@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -23,5 +25,8 @@ class TermsGateMiddleware:
             and request.path != reverse("organizations:terms-accept")
             and not request.path.startswith(self.ALLOWED_PREFIXES)
         ):
-            return redirect("organizations:terms-accept")
+            gate = reverse("organizations:terms-accept")
+            if request.method == "GET":
+                gate += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(gate)
         return self.get_response(request)

@@ -32,6 +32,9 @@ class Organization(BaseModel):
     primary_color = models.CharField(_("primary colour"), max_length=7, default="#2F6F6A", validators=[hex_colour])
     logo = models.ImageField(_("logo"), upload_to=logo_upload_to, blank=True)
     logo_extension = models.CharField(max_length=8, blank=True, editable=False)
+    currency = models.CharField(
+        _("currency"), max_length=3, default="EUR", help_text=_("Prices in the directory and new offerings use it.")
+    )
     sso_app = models.OneToOneField(
         SocialApp,
         null=True,
@@ -144,3 +147,83 @@ class TermsAcceptance(BaseModel):
 
     def __str__(self):
         return f"{self.user} accepted {self.document}"
+
+
+class Program(BaseModel):
+    """A way into care run by an organization, e.g. an employer benefit.
+
+    Patients join by code, link or verified email domain; they then see only
+    the program's roster, and may be assigned a specialist by its rule.
+    """
+
+    class AssignmentRule(models.TextChoices):
+        PATIENT_CHOOSES = "patient_chooses", _("Patient chooses from the roster")
+        ROUND_ROBIN = "round_robin", _("Assign in turn (round-robin), within capacity")
+        LEAST_LOADED = "least_loaded", _("Assign to the least busy specialist")
+        BEST_MATCH = "best_match", _("Assign the best match from the questionnaire")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), max_length=2000, blank=True)
+    enrolment_code = models.CharField(_("enrolment code"), max_length=32, unique=True)
+    email_domains = models.CharField(
+        _("email domains"),
+        max_length=500,
+        blank=True,
+        help_text=_("People with a verified address at these domains join automatically, e.g. example.org"),
+    )
+    assignment_rule = models.CharField(
+        _("assignment"), max_length=20, choices=AssignmentRule.choices, default=AssignmentRule.PATIENT_CHOOSES
+    )
+    matching_questions = models.JSONField(_("matching questions"), default=list, blank=True)
+    is_active = models.BooleanField(_("open for enrolment"), default=True)
+
+    class Meta:
+        ordering = ["organization", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    assignment_rule__in=["patient_chooses", "round_robin", "least_loaded", "best_match"]
+                ),
+                name="program_rule_valid",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.email_domains.replace(",", " ").split() if d.strip()]
+
+
+class ProgramRosterEntry(BaseModel):
+    """A specialist on a program's roster, with how many of its patients they take."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="roster")
+    specialist = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=10, help_text=_("Most patients of this program at once.")
+    )
+    last_assigned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["program", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["program", "specialist"], name="roster_unique_specialist")]
+
+
+class ProgramEnrolment(BaseModel):
+    """A patient joined a program: how and when."""
+
+    class Via(models.TextChoices):
+        CODE = "code", _("Enrolment code")
+        LINK = "link", _("Enrolment link")
+        DOMAIN = "domain", _("Email domain")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="enrolments")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_enrolments")
+    via = models.CharField(max_length=8, choices=Via.choices)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["program", "patient"], name="enrolment_once")]

@@ -1,12 +1,14 @@
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.portals import Portal, PortalAccess
+from core.selectors import get_for_user
 
-from .models import Membership, Organization, TermsDocument
+from .models import Membership, Organization, Program, ProgramRosterEntry, TermsDocument
 
 _PORTAL_ORDER = [Portal.PATIENT, Portal.SPECIALIST, Portal.ORGANIZATION, Portal.AFFILIATE]
 
@@ -120,3 +122,54 @@ def membership_counts_for_organization(*, organization: Organization) -> dict[st
         Membership.Role.AFFILIATE: _("Affiliates"),
     }
     return {plural[Membership.Role(role)]: count for role, count in counts.items()}
+
+
+def program_list_for_patient(*, user) -> QuerySet[Program]:
+    return Program.objects.filter(enrolments__patient=user).select_related("organization")
+
+
+def program_roster_user_ids_for_patient(*, user) -> set[int] | None:
+    """Specialist user ids a patient may see, or None when no program limits them.
+
+    A patient enrolled in one or more programs sees only those programs'
+    rosters, in the directory and in matching.
+    """
+    if not user.is_authenticated:
+        return None
+    programs = list(program_list_for_patient(user=user).values_list("pk", flat=True))
+    if not programs:
+        return None
+    return set(ProgramRosterEntry.objects.filter(program__in=programs).values_list("specialist_id", flat=True))
+
+
+def program_list_for_organization(*, organization: Organization) -> QuerySet[Program]:
+    return (
+        Program.objects.filter(organization=organization)
+        .annotate(roster_size=Count("roster", distinct=True), members=Count("enrolments", distinct=True))
+        .order_by("name")
+    )
+
+
+def program_get_for_admin(*, organization: Organization, public_id) -> Program:
+    return get_for_user(Program.objects.filter(organization=organization), public_id)
+
+
+def specialist_members_of(*, organization: Organization):
+    """Users holding an active specialist role in the organization."""
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__organization=organization,
+            memberships__role=Membership.Role.SPECIALIST,
+            memberships__is_active=True,
+        )
+        .order_by("full_name", "email")
+    )
+
+
+def program_get_open_by_code(*, code: str) -> Program:
+    """An open program by its enrolment code (from a link), else 404."""
+    program = Program.objects.filter(enrolment_code="".join(code.split()).upper(), is_active=True).first()
+    if program is None:
+        raise Http404
+    return program

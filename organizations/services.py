@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from core import events
 from core.services import journey_event_record
 
-from .models import Membership, Organization, TermsAcceptance, TermsDocument
+from .models import (
+    Membership,
+    Organization,
+    Program,
+    ProgramEnrolment,
+    ProgramRosterEntry,
+    TermsAcceptance,
+    TermsDocument,
+)
 
 User = get_user_model()
 
@@ -222,3 +230,97 @@ def patient_register(
         events.patient_registered, user_id=user.pk, organization_id=organization.pk, referral_code=referral_code
     )
     return membership
+
+
+def _normalise_code(code: str) -> str:
+    return "".join(code.split()).upper()
+
+
+@transaction.atomic
+def program_save(
+    *,
+    organization: Organization,
+    by,
+    program: Program | None = None,
+    name: str,
+    description: str,
+    enrolment_code: str,
+    email_domains: str,
+    assignment_rule: str,
+    is_active: bool,
+) -> Program:
+    """Create or update a program; its enrolment code is unique across Daraport."""
+    program = program or Program(organization=organization)
+    program.name = name.strip()
+    program.description = description.strip()
+    program.enrolment_code = _normalise_code(enrolment_code)
+    program.email_domains = " ".join(email_domains.replace(",", " ").lower().split())
+    program.assignment_rule = assignment_rule
+    program.is_active = is_active
+    created = program.pk is None
+    program.full_clean()
+    program.save()
+    journey_event_record(actor=by, verb="program.created" if created else "program.updated", obj=program)
+    return program
+
+
+@transaction.atomic
+def program_roster_set(*, program: Program, by, capacities: dict) -> list[ProgramRosterEntry]:
+    """Make the roster exactly these specialists (user -> capacity).
+
+    Only active specialists of the program's organization can be on it.
+    """
+    allowed = set(
+        Membership.objects.filter(
+            organization=program.organization, role=Membership.Role.SPECIALIST, is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    wanted = {user.pk: capacity for user, capacity in capacities.items()}
+    if not set(wanted) <= allowed:
+        raise ValidationError(_("Only specialists of this organization can be on its programs."))
+    program.roster.exclude(specialist_id__in=wanted).delete()
+    entries = []
+    for user_id, capacity in wanted.items():
+        entry, _created = ProgramRosterEntry.objects.update_or_create(
+            program=program, specialist_id=user_id, defaults={"capacity": capacity}
+        )
+        entries.append(entry)
+    journey_event_record(actor=by, verb="program.roster_changed", obj=program, data={"size": len(entries)})
+    return entries
+
+
+@transaction.atomic
+def program_enrol(*, program: Program, patient, via: str) -> ProgramEnrolment:
+    """Enrol a patient (idempotent); they also become a patient of the organization."""
+    if not program.is_active:
+        raise ValidationError(_("This program is not taking new members."))
+    enrolment, created = ProgramEnrolment.objects.get_or_create(program=program, patient=patient, defaults={"via": via})
+    membership_grant(organization=program.organization, user=patient, role=Membership.Role.PATIENT)
+    if created:
+        journey_event_record(actor=patient, verb="program.enrolled", obj=program, data={"via": via})
+        events.send_on_commit(events.program_enrolled, enrolment_id=enrolment.pk)
+    return enrolment
+
+
+def program_enrol_by_code(*, code: str, patient, via: str = ProgramEnrolment.Via.CODE) -> ProgramEnrolment:
+    program = Program.objects.filter(enrolment_code=_normalise_code(code), is_active=True).first()
+    if program is None:
+        raise ValidationError(
+            _("We could not find a program with that code. Check it and try again."), code="unknown_code"
+        )
+    return program_enrol(program=program, patient=patient, via=via)
+
+
+def program_enrol_by_email_domain(*, patient) -> list[ProgramEnrolment]:
+    """Enrol a patient in every open program whose domains match one of their
+    verified email addresses."""
+    domains = {
+        address.email.rsplit("@", 1)[-1].lower() for address in EmailAddress.objects.filter(user=patient, verified=True)
+    }
+    if not domains:
+        return []
+    return [
+        program_enrol(program=program, patient=patient, via=ProgramEnrolment.Via.DOMAIN)
+        for program in Program.objects.filter(is_active=True).exclude(email_domains="")
+        if domains & set(program.domain_list)
+    ]

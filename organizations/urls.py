@@ -11,6 +11,8 @@ urlpatterns = [
     path("org/<slug:org_slug>/members/", views.members_view, name="members"),
     path("org/<slug:org_slug>/members/<uuid:public_id>/revoke/", views.member_revoke_view, name="member-revoke"),
     path("org/<slug:org_slug>/sso/", views.sso_view, name="sso"),
+    path("org/<slug:org_slug>/programs/", views.programs_view, name="programs"),
+    path("org/<slug:org_slug>/programs/<uuid:public_id>/", views.program_view, name="program"),
     path("accounts/terms/", views.terms_accept_view, name="terms-accept"),
     path("legal/<uuid:public_id>/", views.terms_document_view, name="terms-document"),
 ]

@@ -3,16 +3,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import nextsteps
-from core.portals import Portal, no_store, portal_required
+from core.portals import Portal, portal_required
 from core.selectors import get_for_user
 from core.services import client_ip
 
 from . import selectors, services
-from .forms import BrandForm, MemberInviteForm, SsoForm, TermsAcceptForm, TermsDocumentForm
+from .forms import (
+    BrandForm,
+    MemberInviteForm,
+    ProgramForm,
+    RosterForm,
+    SsoForm,
+    TermsAcceptForm,
+    TermsDocumentForm,
+)
 from .middleware import TERMS_PENDING_KEY
 from .models import Membership, TermsDocument
 
@@ -162,7 +171,11 @@ def sso_view(request, org_slug):
 def terms_accept_view(request):
     """The gate after sign-in when an organization published new terms."""
     documents = selectors.terms_pending_for_user(user=request.user)
-    next_url = reverse("core:home")
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("core:home")
     if not documents:
         request.session.pop(TERMS_PENDING_KEY, None)
         return redirect(next_url)
@@ -178,10 +191,8 @@ def terms_accept_view(request):
             request.session.pop(TERMS_PENDING_KEY, None)
             messages.success(request, _("Thank you. You can carry on where you were."))
             return redirect(next_url)
-        return no_store(
-            render(request, "organizations/terms_accept.html", {"form": form, "documents": documents}, status=422)
-        )
-    return no_store(render(request, "organizations/terms_accept.html", {"form": form, "documents": documents}))
+        return render(request, "organizations/terms_accept.html", {"form": form, "documents": documents}, status=422)
+    return render(request, "organizations/terms_accept.html", {"form": form, "documents": documents})
 
 
 @require_GET
@@ -189,3 +200,51 @@ def terms_document_view(request, public_id):
     """A published version, readable by anyone: terms are public by nature."""
     document = get_object_or_404(TermsDocument.objects.select_related("organization"), public_id=public_id)
     return render(request, "organizations/terms_document.html", {"document": document})
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def programs_view(request, org_slug):
+    """The organization's programs, and a form to start a new one."""
+    org = _org(request, org_slug)
+    form = ProgramForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST":
+        if form.is_valid():
+            program = services.program_save(organization=org, by=request.user, **form.cleaned_data)
+            messages.success(request, _("“%(name)s” is ready. Add specialists to its roster.") % {"name": program.name})
+            return redirect("organizations:program", org.slug, program.public_id)
+        status = 422
+    else:
+        status = 200
+    context = {"organization": org, "form": form, "programs": selectors.program_list_for_organization(organization=org)}
+    return render(request, "organizations/organization/programs.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def program_view(request, org_slug, public_id):
+    """Edit one program: its settings (action=settings) or its roster (action=roster)."""
+    org = _org(request, org_slug)
+    program = selectors.program_get_for_admin(organization=org, public_id=public_id)
+    initial = {field: getattr(program, field) for field in ProgramForm.base_fields}
+    roster = {entry.specialist_id: entry for entry in program.roster.all()}
+    specialists = selectors.specialist_members_of(organization=org)
+    action = request.POST.get("action")
+    form = ProgramForm(request.POST if action == "settings" else None, initial=initial, program=program)
+    roster_form = RosterForm(request.POST if action == "roster" else None, specialists=specialists, roster=roster)
+    status = 200
+    if action == "settings":
+        if form.is_valid():
+            services.program_save(organization=org, program=program, by=request.user, **form.cleaned_data)
+            messages.success(request, _("The program was saved."))
+            return redirect("organizations:program", org.slug, program.public_id)
+        status = 422
+    elif action == "roster":
+        if roster_form.is_valid():
+            services.program_roster_set(program=program, by=request.user, capacities=roster_form.capacities())
+            messages.success(request, _("The roster was saved."))
+            return redirect("organizations:program", org.slug, program.public_id)
+        status = 422
+    join_url = request.build_absolute_uri(reverse("discovery:program-join-link", args=[program.enrolment_code]))
+    context = {"organization": org, "program": program, "form": form, "roster_form": roster_form, "join_url": join_url}
+    return render(request, "organizations/organization/program.html", context, status=status)

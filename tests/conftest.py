@@ -1,9 +1,11 @@
+import importlib
 import os
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from core.models import Tag
 from organizations.models import Membership
 from tests.accounts.factories import UserFactory, enable_totp
 from tests.organizations.factories import MembershipFactory, OrganizationFactory
@@ -19,6 +21,28 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _taxonomy(request):
+    """The seeded taxonomy, for every test that uses the database.
+
+    A transactional test (the browser's) empties every table afterwards,
+    data-migration rows included; whoever comes next gets them back.
+    """
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if names & {"transactional_db", "live_server"} or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+    elif "db" in names or marker:
+        request.getfixturevalue("db")
+    else:
+        return
+    if not Tag.objects.exists():
+        seeded = importlib.import_module("core.migrations.0004_seed_taxonomy").TAGS
+        Tag.objects.bulk_create(
+            [Tag(kind=kind, slug=slug, name=name) for kind, tags in seeded.items() for slug, name in tags]
+        )
 
 
 @pytest.fixture

@@ -55,10 +55,13 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
-    "allauth.socialaccount.providers.google",
     "core",
     "accounts",
     "organizations",
+    "patients",
+    "specialists",
+    "care",
+    "discovery",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +83,7 @@ MIDDLEWARE = [
     "organizations.middleware.TermsGateMiddleware",
     "core.middleware.InvalidFormStatusMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
+    "core.middleware.PrivateResponseMiddleware",
 ]
 
 ROOT_URLCONF = "daraport.urls"
@@ -208,6 +212,8 @@ SOCIALACCOUNT_ADAPTER = "organizations.adapter.SocialAccountAdapter"
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
 if GOOGLE_CLIENT_ID:
+    # Installed only when configured: an unconfigured provider's pages crash.
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("core"), "allauth.socialaccount.providers.google")
     SOCIALACCOUNT_PROVIDERS["google"] = {
         "APPS": [{"client_id": GOOGLE_CLIENT_ID, "secret": secret("GOOGLE_CLIENT_SECRET", "")}],
         "SCOPE": ["openid", "email", "profile"],
@@ -220,6 +226,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # Demo staff accounts that may skip the second factor. Only dev settings set it.
 DEMO_MFA_EXEMPT_EMAILS: set[str] = set()
 DEMO_MODE = False
+# Field encryption (intake free text, later clinical notes): keys derive from
+# SECRET_KEY (+ SECRET_KEY_FALLBACKS) and these salts; add a new salt first
+# in the list to rotate, keep the old ones until data is re-saved.
+SALT_KEY = env.list("FIELD_ENCRYPTION_SALTS", default=["daraport-fields-v1"])
 DEFAULT_ORGANIZATION_SLUG = env.str("DEFAULT_ORGANIZATION_SLUG", default="daraport-demo-clinic")
 
 # --- Sessions ---------------------------------------------------------------

@@ -1,6 +1,6 @@
 import factory
 
-from organizations.models import Membership, Organization, TermsDocument
+from organizations.models import Membership, Organization, Program, TermsDocument
 from tests.accounts.factories import UserFactory
 
 
@@ -31,3 +31,12 @@ class TermsDocumentFactory(factory.django.DjangoModelFactory):
     version = factory.Sequence(lambda n: n + 1)
     title = "Terms of Service"
     body = "Be kind."
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Program {n}")
+    enrolment_code = factory.Sequence(lambda n: f"CODE{n:04d}")

@@ -1,0 +1,160 @@
+"""Guided matching: hard constraints filter, soft preferences rank.
+
+Pure and deterministic: the same criteria and candidates always give the
+same shortlist in the same order, each with the reasons in plain words.
+Candidates are the profiles the directory would show the same person
+(discovery.selectors.specialist_list_visible), loaded in a fixed number of
+queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Min, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from core.models import Tag
+from core.money import Money
+from specialists.models import SpecialistProfile
+
+from .selectors import specialist_list_visible
+
+# Points per soft match. Topics matter most: they are why the person came.
+TOPIC_POINTS = 30
+GENDER_POINTS = 15
+MODALITY_POINTS = 10
+APPROACH_POINTS = 8
+
+
+@dataclass(frozen=True)
+class Criteria:
+    topics: frozenset[str] = frozenset()
+    languages: frozenset[str] = frozenset()
+    specialist_gender: str = ""
+    modalities: frozenset[str] = frozenset()
+    approaches: frozenset[str] = frozenset()
+    budget_minor: int | None = None
+    currency: str = "EUR"
+    jurisdiction: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: int
+    user_id: int
+    slug: str
+    name: str
+    gender: str
+    accepting: bool
+    min_price_minor: int | None
+    tags: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def has(self, kind: str) -> frozenset[str]:
+        return self.tags.get(kind, frozenset())
+
+
+@dataclass(frozen=True)
+class Match:
+    candidate: Candidate
+    score: int
+    reasons: tuple[str, ...]
+
+    @property
+    def reason_text(self) -> str:
+        return " · ".join(self.reasons)
+
+
+TagNames = dict[tuple[str, str], str]
+
+
+def tag_names() -> TagNames:
+    return {(kind, slug): name for kind, slug, name in Tag.objects.values_list("kind", "slug", "name")}
+
+
+def _listed(names: TagNames, kind: str, slugs) -> str:
+    """ "German", "German and French", "German, French and Spanish"."""
+    words = [names.get((kind, slug), slug) for slug in sorted(slugs)]
+    if len(words) == 1:
+        return words[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def passes_hard_constraints(candidate: Candidate, criteria: Criteria) -> bool:
+    if not candidate.accepting:
+        return False
+    if criteria.languages and not (candidate.has("language") & criteria.languages):
+        return False
+    if criteria.budget_minor is not None and (
+        candidate.min_price_minor is None or candidate.min_price_minor > criteria.budget_minor
+    ):
+        return False
+    return not (criteria.jurisdiction and criteria.jurisdiction not in candidate.has("jurisdiction"))
+
+
+def score(candidate: Candidate, criteria: Criteria, names: TagNames) -> Match:
+    """Points and reasons for one candidate that passed the hard constraints."""
+    points, reasons = 0, []
+    languages = candidate.has("language") & criteria.languages
+    if languages:
+        reasons.append(_("speaks %(languages)s") % {"languages": _listed(names, "language", languages)})
+    topics = candidate.has("specialization") & criteria.topics
+    if topics:
+        points += TOPIC_POINTS * len(topics)
+        reasons.append(_("works with %(topics)s") % {"topics": _listed(names, "specialization", topics).lower()})
+    if criteria.specialist_gender and candidate.gender == criteria.specialist_gender:
+        points += GENDER_POINTS
+        reasons.append(_("the gender you asked for"))
+    modalities = candidate.has("modality") & criteria.modalities
+    if modalities:
+        points += MODALITY_POINTS * len(modalities)
+        reasons.append(_("offers %(modalities)s") % {"modalities": _listed(names, "modality", modalities).lower()})
+    approaches = candidate.has("approach") & criteria.approaches
+    if approaches:
+        points += APPROACH_POINTS * len(approaches)
+        reasons.append(_("uses %(approaches)s") % {"approaches": _listed(names, "approach", approaches)})
+    if criteria.budget_minor is not None and candidate.min_price_minor is not None:
+        price = Money(candidate.min_price_minor, criteria.currency).format()
+        reasons.append(_("within your budget (from %(price)s)") % {"price": price})
+    if criteria.jurisdiction:
+        reasons.append(_("licensed where you live"))
+    return Match(candidate=candidate, score=points, reasons=tuple(reasons))
+
+
+def rank(candidates: list[Candidate], criteria: Criteria, *, names: TagNames, limit: int | None = 10) -> list[Match]:
+    """The shortlist: best first; ties go to the lower price, then the name."""
+    matches = [score(c, criteria, names) for c in candidates if passes_hard_constraints(c, criteria)]
+    matches.sort(key=lambda m: (-m.score, m.candidate.min_price_minor or 0, m.candidate.name, m.candidate.id))
+    return matches[:limit] if limit else matches
+
+
+def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> list[Candidate]:
+    """The visible `profiles` as matching candidates, in two queries."""
+    rows = list(
+        profiles.annotate(
+            min_price=Min("offerings__price_minor", filter=Q(offerings__is_active=True, offerings__currency=currency))
+        ).values("id", "user_id", "slug", "display_name", "gender", "accepting_new_patients", "min_price")
+    )
+    tags: dict[int, dict[str, set[str]]] = {row["id"]: {} for row in rows}
+    through = SpecialistProfile.tags.through.objects.filter(specialistprofile_id__in=tags)
+    for profile_id, kind, slug in through.values_list("specialistprofile_id", "tag__kind", "tag__slug"):
+        tags[profile_id].setdefault(kind, set()).add(slug)
+    return [
+        Candidate(
+            id=row["id"],
+            user_id=row["user_id"],
+            slug=row["slug"],
+            name=row["display_name"],
+            gender=row["gender"],
+            accepting=row["accepting_new_patients"],
+            min_price_minor=row["min_price"],
+            tags={kind: frozenset(slugs) for kind, slugs in tags[row["id"]].items()},
+        )
+        for row in rows
+    ]
+
+
+def shortlist_for_patient(*, user, criteria: Criteria, limit: int = 10) -> list[Match]:
+    """The patient's ranked shortlist, within their programs' rosters."""
+    candidates = load_candidates(specialist_list_visible(viewer=user), currency=criteria.currency)
+    return rank(candidates, criteria, names=tag_names(), limit=limit)

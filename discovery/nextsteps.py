@@ -1,0 +1,41 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from care.selectors import care_relationship_list_for_patient
+from core import nextsteps
+from core.nextsteps import NextStep
+from core.portals import Portal
+
+
+def patient_steps(*, user, **context):
+    """Find a specialist until the patient has one; then name them."""
+    relationships = list(care_relationship_list_for_patient(user=user)[:3])
+    if not relationships:
+        yield NextStep(
+            title=_("Find your specialist"),
+            body=_("Answer a few questions for a shortlist with reasons, or browse everyone yourself."),
+            url=reverse("discovery:match"),
+            cta=_("Get my shortlist"),
+            priority=30,
+        )
+        yield NextStep(
+            title=_("Browse specialists"),
+            body=_("Filter by language, focus, price and more."),
+            url=reverse("discovery:directory"),
+            cta=_("Open the directory"),
+            priority=70,
+        )
+        return
+    for relationship in relationships:
+        specialist = relationship.specialist
+        yield NextStep(
+            title=_("Your specialist: %(name)s") % {"name": specialist.display_name},
+            body=_("Booking opens here soon. Meanwhile you can read their profile again."),
+            url=reverse("discovery:profile", args=[specialist.slug]),
+            cta=_("View profile"),
+            priority=40,
+        )
+
+
+def register():
+    nextsteps.register(Portal.PATIENT, patient_steps)

@@ -1,0 +1,66 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+
+from organizations import selectors, services
+from organizations.models import Membership, ProgramEnrolment, ProgramRosterEntry
+from tests.accounts.factories import UserFactory
+from tests.conftest import member
+from tests.organizations.factories import ProgramFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_joining_by_code_ignores_case_and_spaces_and_makes_a_patient(org):
+    program = ProgramFactory(organization=org, enrolment_code="WELLBEING2026")
+    patient = UserFactory()
+    enrolment = services.program_enrol_by_code(code=" wellbeing 2026 ", patient=patient)
+    assert (enrolment.program, enrolment.via) == (program, "code")
+    assert Membership.objects.filter(user=patient, organization=org, role="patient").exists()
+    assert services.program_enrol_by_code(code="WELLBEING2026", patient=patient) == enrolment
+
+
+def test_an_unknown_or_closed_code_says_so_and_stores_nothing(org):
+    ProgramFactory(organization=org, enrolment_code="CLOSED1", is_active=False)
+    patient = UserFactory()
+    for code in ["NOPE", "CLOSED1"]:
+        with pytest.raises(ValidationError, match="could not find a program"):
+            services.program_enrol_by_code(code=code, patient=patient)
+    assert not ProgramEnrolment.objects.exists()
+
+
+def test_a_verified_work_address_joins_the_employers_program(org):
+    program = ProgramFactory(organization=org, email_domains="acme.example.test other.example.test")
+    ProgramFactory(organization=org, email_domains="elsewhere.example.test")
+    patient = UserFactory(email="sam@acme.example.test")
+    [enrolment] = services.program_enrol_by_email_domain(patient=patient)
+    assert (enrolment.program, enrolment.via) == (program, "domain")
+
+
+def test_an_unverified_address_joins_nothing(org):
+    ProgramFactory(organization=org, email_domains="acme.example.test")
+    patient = UserFactory(email="sam@acme.example.test", verified=False)
+    EmailAddress.objects.create(user=patient, email=patient.email, verified=False, primary=True)
+    assert services.program_enrol_by_email_domain(patient=patient) == []
+
+
+def test_the_roster_takes_only_the_organizations_specialists(org, other_org):
+    program = ProgramFactory(organization=org)
+    ours = member(org, Membership.Role.SPECIALIST)
+    theirs = member(other_org, Membership.Role.SPECIALIST)
+    with pytest.raises(ValidationError):
+        services.program_roster_set(program=program, by=None, capacities={ours: 3, theirs: 3})
+    assert not ProgramRosterEntry.objects.exists()
+    services.program_roster_set(program=program, by=None, capacities={ours: 3})
+    services.program_roster_set(program=program, by=None, capacities={ours: 5})
+    assert list(program.roster.values_list("specialist", "capacity")) == [(ours.pk, 5)]
+
+
+def test_enrolled_patients_see_only_the_roster(org):
+    program = ProgramFactory(organization=org)
+    on_roster = member(org, Membership.Role.SPECIALIST)
+    services.program_roster_set(program=program, by=None, capacities={on_roster: 3})
+    patient = UserFactory()
+    assert selectors.program_roster_user_ids_for_patient(user=patient) is None
+    services.program_enrol(program=program, patient=patient, via="code")
+    assert selectors.program_roster_user_ids_for_patient(user=patient) == {on_roster.pk}
