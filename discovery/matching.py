@@ -92,40 +92,48 @@ def passes_hard_constraints(candidate: Candidate, criteria: Criteria) -> bool:
     return not (criteria.jurisdiction and criteria.jurisdiction not in candidate.has("jurisdiction"))
 
 
-def score(candidate: Candidate, criteria: Criteria, names: TagNames) -> Match:
-    """Points and reasons for one candidate that passed the hard constraints."""
-    points, reasons = 0, []
-    languages = candidate.has("language") & criteria.languages
-    if languages:
-        reasons.append(_("speaks %(languages)s") % {"languages": _listed(names, "language", languages)})
-    topics = candidate.has("specialization") & criteria.topics
-    if topics:
-        points += TOPIC_POINTS * len(topics)
-        reasons.append(_("works with %(topics)s") % {"topics": _listed(names, "specialization", topics).lower()})
+def points(candidate: Candidate, criteria: Criteria) -> int:
+    """How well a candidate fits the soft preferences."""
+    return (
+        TOPIC_POINTS * len(candidate.has("specialization") & criteria.topics)
+        + GENDER_POINTS * bool(criteria.specialist_gender and candidate.gender == criteria.specialist_gender)
+        + MODALITY_POINTS * len(candidate.has("modality") & criteria.modalities)
+        + APPROACH_POINTS * len(candidate.has("approach") & criteria.approaches)
+    )
+
+
+def reasons(candidate: Candidate, criteria: Criteria, names: TagNames) -> tuple[str, ...]:
+    """Why a candidate is on the shortlist, in plain words."""
+    found = []
+    if languages := candidate.has("language") & criteria.languages:
+        found.append(_("speaks %(languages)s") % {"languages": _listed(names, "language", languages)})
+    if topics := candidate.has("specialization") & criteria.topics:
+        found.append(_("works with %(topics)s") % {"topics": _listed(names, "specialization", topics).lower()})
     if criteria.specialist_gender and candidate.gender == criteria.specialist_gender:
-        points += GENDER_POINTS
-        reasons.append(_("the gender you asked for"))
-    modalities = candidate.has("modality") & criteria.modalities
-    if modalities:
-        points += MODALITY_POINTS * len(modalities)
-        reasons.append(_("offers %(modalities)s") % {"modalities": _listed(names, "modality", modalities).lower()})
-    approaches = candidate.has("approach") & criteria.approaches
-    if approaches:
-        points += APPROACH_POINTS * len(approaches)
-        reasons.append(_("uses %(approaches)s") % {"approaches": _listed(names, "approach", approaches)})
+        found.append(_("the gender you asked for"))
+    if modalities := candidate.has("modality") & criteria.modalities:
+        found.append(_("offers %(modalities)s") % {"modalities": _listed(names, "modality", modalities).lower()})
+    if approaches := candidate.has("approach") & criteria.approaches:
+        found.append(_("uses %(approaches)s") % {"approaches": _listed(names, "approach", approaches)})
     if criteria.budget_minor is not None and candidate.min_price_minor is not None:
         price = Money(candidate.min_price_minor, criteria.currency).format()
-        reasons.append(_("within your budget (from %(price)s)") % {"price": price})
+        found.append(_("within your budget (from %(price)s)") % {"price": price})
     if criteria.jurisdiction:
-        reasons.append(_("licensed where you live"))
-    return Match(candidate=candidate, score=points, reasons=tuple(reasons))
+        found.append(_("licensed where you live"))
+    return tuple(found)
 
 
 def rank(candidates: list[Candidate], criteria: Criteria, *, names: TagNames, limit: int | None = 10) -> list[Match]:
-    """The shortlist: best first; ties go to the lower price, then the name."""
-    matches = [score(c, criteria, names) for c in candidates if passes_hard_constraints(c, criteria)]
-    matches.sort(key=lambda m: (-m.score, m.candidate.min_price_minor or 0, m.candidate.name, m.candidate.id))
-    return matches[:limit] if limit else matches
+    """The shortlist: best first; ties go to the lower price, then the name.
+
+    Reasons are written only for the candidates that make the list.
+    """
+    scored = [(points(c, criteria), c) for c in candidates if passes_hard_constraints(c, criteria)]
+    scored.sort(key=lambda item: (-item[0], item[1].min_price_minor or 0, item[1].name, item[1].id))
+    return [
+        Match(candidate=candidate, score=score, reasons=reasons(candidate, criteria, names))
+        for score, candidate in (scored[:limit] if limit else scored)
+    ]
 
 
 def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> list[Candidate]:

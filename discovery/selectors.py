@@ -19,7 +19,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -34,25 +33,18 @@ from core.models import Tag
 from organizations.models import Membership
 from organizations.selectors import program_roster_user_ids_for_patient
 from specialists.models import Offering, SpecialistProfile
+from specialists.selectors import specialist_profile_display_queryset
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
 
 PAGE_SIZE = 20
 COMPARE_MAX = 3
 # Longer queries are cut: they only slow the database without finding more.
 SEARCH_MAX_TERMS = 5
 
+
 # The tag kinds a directory card and profile show, in display order.
-PROFILE_TAG_KINDS = (
-    Tag.Kind.SPECIALIZATION,
-    Tag.Kind.APPROACH,
-    Tag.Kind.LANGUAGE,
-    Tag.Kind.MODALITY,
-    Tag.Kind.JURISDICTION,
-)
-
-
 class Sort:
     RELEVANCE = "relevance"
     PRICE = "price"
@@ -137,35 +129,13 @@ def specialist_list_visible(*, viewer) -> QuerySet[SpecialistProfile]:
 
 
 def _with_public_details(profiles: QuerySet[SpecialistProfile]) -> QuerySet[SpecialistProfile]:
-    """Annotate the cheapest active price and load what cards and profile
-    pages show: two prefetch queries whatever the number of profiles."""
+    """What cards and profile pages show (the specialists app's display
+    queryset) plus the cheapest active price."""
     cheapest = Offering.objects.filter(specialist_id=OuterRef("pk"), is_active=True).order_by("price_minor", "pk")
-    return (
-        profiles.select_related("organization", "user")
-        .annotate(
-            min_price_minor=Subquery(cheapest.values("price_minor")[:1]),
-            min_price_currency=Subquery(cheapest.values("currency")[:1]),
-        )
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.order_by("kind", "name")),
-            # Only the active offerings, as `profile.offerings.all`: the same
-            # contract as specialists.selectors.specialist_profile_display_queryset,
-            # so the specialists app's profile fragments accept these profiles.
-            Prefetch(
-                "offerings", queryset=Offering.objects.filter(is_active=True).order_by("position", "price_minor", "pk")
-            ),
-        )
+    return specialist_profile_display_queryset(profiles).annotate(
+        min_price_minor=Subquery(cheapest.values("price_minor")[:1]),
+        min_price_currency=Subquery(cheapest.values("currency")[:1]),
     )
-
-
-def _group_tags(profiles: Iterable[SpecialistProfile]) -> None:
-    """Give each profile `tag_groups` (kind → tags) from its prefetched tags,
-    so templates can show languages or modalities without a method call."""
-    for profile in profiles:
-        groups: dict[str, list[Tag]] = {kind: [] for kind in PROFILE_TAG_KINDS}
-        for tag in profile.tags.all():
-            groups.setdefault(tag.kind, []).append(tag)
-        profile.tag_groups = groups
 
 
 def _tagged(kind: str, slugs: Sequence[str]) -> QuerySet:
@@ -237,7 +207,6 @@ def specialist_directory(*, viewer, filters: DirectoryFilters, page_number) -> P
         profiles = _order_by_relevance(profiles, filters)
     page = Paginator(profiles, PAGE_SIZE).get_page(page_number)
     page.object_list = list(page.object_list)
-    _group_tags(page.object_list)
     return page
 
 
@@ -254,7 +223,6 @@ def specialist_profile_get_for_viewer(*, viewer, slug: str) -> SpecialistProfile
         if hidden is not None:
             raise ProfileHidden(hidden)
         raise Http404
-    _group_tags([profile])
     return profile
 
 
@@ -278,7 +246,6 @@ def specialist_list_for_compare(*, viewer, slugs: Sequence[str]) -> list[Special
         for profile in _with_public_details(specialist_list_visible(viewer=viewer)).filter(slug__in=list(slugs))
     }
     profiles = [found[slug] for slug in slugs if slug in found]
-    _group_tags(profiles)
     return profiles
 
 

@@ -113,7 +113,7 @@ class ProfileForm(forms.Form):
             )
         }
         for field, kind in cls.TAG_FIELDS.items():
-            initial[field] = [tag.pk for tag in profile.tags_of(kind)]
+            initial[field] = [tag.pk for tag in profile.tag_groups[kind]]
         initial["timezone"] = profile.user.timezone
         return initial
 

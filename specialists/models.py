@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel, Tag
@@ -55,9 +56,14 @@ class SpecialistProfile(BaseModel):
     def __str__(self):
         return self.display_name
 
-    def tags_of(self, kind: str) -> list[Tag]:
-        """Tags of one kind, from the prefetched set (selectors prefetch `tags`)."""
-        return [tag for tag in self.tags.all() if tag.kind == kind]
+    @cached_property
+    def tag_groups(self) -> dict[str, list[Tag]]:
+        """Tags by kind ("language" → [German, English]), from the prefetched
+        `tags`, so templates name a kind without a method call."""
+        groups: dict[str, list[Tag]] = {kind: [] for kind in Tag.Kind.values}
+        for tag in self.tags.all():
+            groups[tag.kind].append(tag)
+        return groups
 
 
 class Offering(BaseModel):

@@ -1,7 +1,7 @@
 """Reads of specialist profiles and offerings, narrowed and eager-loaded.
 
-The profile fragments (`specialists/_profile_card.html`,
-`specialists/_profile_detail.html`) expect a profile from
+The profile fragments (`specialists/_profile.html`, `_offerings.html`),
+which the public directory shows too, expect a profile from
 `specialist_profile_display_queryset()`: `tags` prefetched, `organization`
 and `user` joined, and `offerings` prefetched with only the active ones, so
 `profile.offerings.all` in a template lists what patients can book.
@@ -10,7 +10,6 @@ and `user` joined, and `offerings` prefetched with only the active ones, so
 from __future__ import annotations
 
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, When
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from core.models import Tag
@@ -28,21 +27,10 @@ def specialist_profile_display_queryset(queryset: QuerySet | None = None) -> Que
     queryset = SpecialistProfile.objects.all() if queryset is None else queryset
     return queryset.select_related("organization", "user").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("kind", "name")),
-        Prefetch("offerings", queryset=Offering.objects.filter(is_active=True).order_by("position", "price_minor")),
+        Prefetch(
+            "offerings", queryset=Offering.objects.filter(is_active=True).order_by("position", "price_minor", "pk")
+        ),
     )
-
-
-def specialist_profile_list_public() -> QuerySet[SpecialistProfile]:
-    """Profiles patients may see: approved ones only."""
-    return specialist_profile_display_queryset(SpecialistProfile.objects.filter(status=Status.APPROVED))
-
-
-def specialist_profile_get_public(*, slug: str) -> SpecialistProfile:
-    """One approved profile by its address, else 404."""
-    profile = specialist_profile_list_public().filter(slug=slug).first()
-    if profile is None:
-        raise Http404
-    return profile
 
 
 def specialist_profile_for_display(*, profile: SpecialistProfile) -> SpecialistProfile:

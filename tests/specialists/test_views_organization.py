@@ -151,7 +151,7 @@ def test_the_review_page_shows_the_profile_as_patients_see_it(admin_client, org)
     profile = SpecialistProfileFactory(organization=org, status=Status.PENDING, bio="I listen first.")
     OfferingFactory(specialist=profile, name="First talk")
     response = admin_client.get(review_url(org, profile))
-    assert "specialists/_profile_detail.html" in [template.name for template in response.templates]
+    assert "specialists/_profile.html" in [template.name for template in response.templates]
     html = response.content.decode()
     assert "I listen first." in html and "First talk" in html
     assert "Approve and publish" in html

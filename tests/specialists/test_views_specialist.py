@@ -243,13 +243,12 @@ def test_the_preview_renders_the_shared_fragments_with_active_offerings(speciali
     OfferingFactory(specialist=profile, name="Couples session", price_minor=13000, on_request=True)
     response = specialist_client.get(reverse("specialists:profile-preview"))
     templates = [template.name for template in response.templates]
-    assert "specialists/_profile_card.html" in templates
-    assert "specialists/_profile_detail.html" in templates
+    assert "specialists/_profile.html" in templates
+    assert "specialists/_offerings.html" in templates  # the same fragments as the public profile page
     html = response.content.decode()
-    assert "Initial consultation" in html
-    assert "€130.00" in html and "On request" in html
+    assert "Initial consultation" in html and "€90.00" in html
+    assert "€130.00" in html and "on request" in html
     assert "Old package" not in html
-    assert "From €90.00 · 50 min" in html
 
 
 def test_the_preview_lists_what_is_missing_before_submitting(specialist_client, profile):
