@@ -33,7 +33,7 @@ def patient_steps(*, user, **context):
             body=_("Booking opens here soon. Meanwhile you can read their profile again."),
             url=reverse("discovery:profile", args=[specialist.slug]),
             cta=_("View profile"),
-            priority=40,
+            priority=15,
         )
 
 

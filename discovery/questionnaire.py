@@ -66,7 +66,10 @@ def _fields() -> dict[str, forms.Field]:
             label=_("Where do you live?"),
             required=False,
             help_text=_("Specialists must be licensed where you are."),
-            choices=lambda: [("", _("Skip")), *Tag.objects.filter(kind="jurisdiction").values_list("slug", "name")],
+            choices=lambda: [
+                ("", _("Prefer not to say")),
+                *Tag.objects.filter(kind="jurisdiction").values_list("slug", "name"),
+            ],
         ),
     }
 

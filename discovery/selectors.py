@@ -226,15 +226,6 @@ def specialist_profile_get_for_viewer(*, viewer, slug: str) -> SpecialistProfile
     return profile
 
 
-def specialist_get_public(*, viewer, slug: str) -> SpecialistProfile:
-    """The profile `slug` if `viewer` may see it in the directory, else 404.
-
-    For actions on a profile (choosing it): the same rule as the profile
-    page, so nobody can choose a specialist they could not have found.
-    """
-    return specialist_profile_get_for_viewer(viewer=viewer, slug=slug)
-
-
 def specialist_list_for_compare(*, viewer, slugs: Sequence[str]) -> list[SpecialistProfile]:
     """The visible profiles among `slugs`, in the order given, with details.
 

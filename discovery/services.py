@@ -16,11 +16,13 @@ from .matching import Match
 
 
 def specialist_choose(
-    *, patient, profile: SpecialistProfile, source: str = CareRelationship.Source.CHOSEN, program: Program | None = None
+    *, patient, profile: SpecialistProfile, source: str = CareRelationship.Source.CHOSEN
 ) -> CareRelationship:
     """The patient picks this specialist: their care relationship starts.
 
     `profile` has already passed the visibility check (discovery.selectors).
+    Chosen from a program's roster, the relationship belongs to that program
+    and counts against the specialist's capacity there.
     """
     if (
         not profile.accepting_new_patients
@@ -29,6 +31,7 @@ def specialist_choose(
         ).exists()
     ):
         raise ValidationError(_("%(name)s is not taking new patients right now.") % {"name": profile.display_name})
+    program = Program.objects.filter(enrolments__patient=patient, roster__specialist=profile.user).first()
     return care_relationship_start(patient=patient, specialist=profile, source=source, program=program)
 
 

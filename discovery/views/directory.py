@@ -8,7 +8,7 @@ is (as a denial), since guessing one is worth knowing about.
 from urllib.parse import urlencode
 
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -56,28 +56,24 @@ def directory_view(request):
     return render(request, template, context)
 
 
-def _choose_url(slug: str) -> str | None:
-    # The choose route arrives with the lead's patient views; until then
-    # the profile shows no button.
+def visible_profile(request, slug: str):
+    """The profile `slug` if this visitor may see it; a hidden one is a 404
+    and an audited denial."""
     try:
-        return reverse("discovery:choose", args=[slug])
-    except NoReverseMatch:
-        return None
+        return specialist_profile_get_for_viewer(viewer=request.user, slug=slug)
+    except ProfileHidden as hidden:
+        audit_record(request=request, action=AuditLog.Action.DENIED, obj=hidden.profile)
+        raise
 
 
 @require_GET
 def profile_view(request, slug):
-    try:
-        profile = specialist_profile_get_for_viewer(viewer=request.user, slug=slug)
-    except ProfileHidden as hidden:
-        audit_record(request=request, action=AuditLog.Action.DENIED, obj=hidden.profile)
-        raise
+    profile = visible_profile(request, slug)
     is_patient = has_portal(request.user, Portal.PATIENT)
     context = {
         "profile": profile,
         "is_patient": is_patient,
         "in_care": is_patient and specialist_is_in_care_with(patient=request.user, profile=profile),
-        "choose_url": _choose_url(slug) if is_patient else None,
     }
     return render(request, "discovery/public/profile.html", context)
 

@@ -19,7 +19,7 @@ from .. import services
 from ..forms import EnrolmentCodeForm
 from ..matching import shortlist_for_patient
 from ..questionnaire import MatchingForm, context_for_patient, criteria_from_intake, initial_from_intake
-from ..selectors import specialist_get_public
+from .directory import visible_profile
 
 
 @require_http_methods(["GET", "POST"])
@@ -68,7 +68,7 @@ def match_results_view(request):
 @require_POST
 @portal_required(Portal.PATIENT)
 def choose_view(request, slug):
-    profile = specialist_get_public(viewer=request.user, slug=slug)
+    profile = visible_profile(request, slug)
     source = CareRelationship.Source.MATCHED if request.POST.get("from") == "match" else CareRelationship.Source.CHOSEN
     try:
         relationship = services.specialist_choose(patient=request.user, profile=profile, source=source)

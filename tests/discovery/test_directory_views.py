@@ -4,7 +4,7 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from care.models import CareRelationship
 from core.models import AuditLog
@@ -270,28 +270,12 @@ def test_anonymous_visitors_are_invited_to_sign_up_to_choose(client, anna):
     assert f'href="{reverse("account_signup")}?next={profile_url(anna)}"' in html
 
 
-def test_a_patient_gets_a_choose_form_when_choosing_exists(client, anna, patient):
+def test_a_patient_gets_a_choose_form(client, anna, patient):
     client.force_login(patient)
     html = client.get(profile_url(anna)).content.decode()
     assert "Sign up to choose" not in html
-    try:
-        choose_url = reverse("discovery:choose", args=[anna.slug])
-    except NoReverseMatch:
-        assert "Choosing a specialist opens soon." in html
-        assert '<form method="post" action="/specialists' not in html
-    else:
-        assert re.search(rf'<form method="post" action="{re.escape(choose_url)}">', html)
-        assert "Choose Anna Becker" in html
-
-
-def test_the_choose_button_appears_once_the_route_does(client, anna, patient, monkeypatch):
-    from discovery.views import directory
-
-    monkeypatch.setattr(directory, "_choose_url", lambda slug: f"/patient/choose/{slug}/")
-    client.force_login(patient)
-    html = client.get(profile_url(anna)).content.decode()
-    assert f'<form method="post" action="/patient/choose/{anna.slug}/">' in html
-    assert "csrfmiddlewaretoken" in html
+    choose_url = reverse("discovery:choose", args=[anna.slug])
+    assert re.search(rf'<form method="post" action="{re.escape(choose_url)}">', html)
     assert "Choose Anna Becker" in html
 
 
@@ -388,17 +372,6 @@ def test_compare_with_nobody_picked_explains_how(client):
 def test_compare_is_a_path_of_its_own_not_a_profile(client, org):
     SpecialistProfileFactory(organization=org, slug="compare-me")
     assert client.get(COMPARE).context["profiles"] == []
-
-
-def test_acting_on_a_profile_uses_the_same_visibility_rule(org, patient, program_cast):
-    from django.http import Http404
-
-    from discovery.selectors import specialist_get_public
-
-    assert specialist_get_public(viewer=patient, slug=program_cast["rosa"].slug) == program_cast["rosa"]
-    for slug in [program_cast["outsider"].slug, "no-such-person"]:
-        with pytest.raises(Http404):
-            specialist_get_public(viewer=patient, slug=slug)
 
 
 def test_the_enrolment_code_form_wants_a_code():

@@ -92,3 +92,15 @@ def test_unapproved_or_not_accepting_specialists_are_never_assigned(org):
 def test_patient_chooses_programs_assign_nobody(org):
     program, _profiles = program_with_roster(org, Program.AssignmentRule.PATIENT_CHOOSES, [3])
     assert program_assign(patient=UserFactory(), program=program) is None
+
+
+def test_choosing_from_a_programs_roster_counts_against_its_capacity(org):
+    from discovery.services import specialist_choose
+    from organizations.services import program_enrol
+
+    program, profiles = program_with_roster(org, Program.AssignmentRule.PATIENT_CHOOSES, [1])
+    patient = UserFactory()
+    program_enrol(program=program, patient=patient, via="code")
+    relationship = specialist_choose(patient=patient, profile=profiles[0])
+    assert relationship.program == program
+    assert program_assign(patient=UserFactory(), program=program) is None  # the one place is taken
