@@ -5,6 +5,7 @@ an anonymous-roster patient with a typical set of answers, and the ranking
 alone, in milliseconds.
 """
 
+import gc
 import statistics
 import time
 
@@ -33,6 +34,7 @@ def _p50_p95(timings: list[float]) -> tuple[float, float]:
 
 def run(rounds: int = 200) -> None:
     patient = UserFactory()
+    gc.freeze()  # as the web servers do after start-up (daraport/wsgi.py)
     shortlist_for_patient(user=patient, criteria=CRITERIA)  # warm up
     whole, ranking = [], []
     candidates = load_candidates(specialist_list_visible(viewer=patient), currency="EUR")
