@@ -33,14 +33,36 @@ DEMO_ORG = "daraport-demo-clinic"
 ANONYMOUS_PAGES = [
     ("landing", "/"),
     ("signup", "/accounts/signup/"),
+    ("directory", "/specialists/?language=pt"),
+    ("profile", "/specialists/lena-hoffmann/"),
 ]
 # (login email, [(file name, path), ...])
 SIGNED_IN_PAGES = [
-    ("patient@demo.daraport.test", [("patient-home", "/patient/")]),
-    ("specialist@demo.daraport.test", [("specialist-home", "/specialist/")]),
+    (
+        "patient@demo.daraport.test",
+        [
+            ("patient-home", "/patient/"),
+            ("intake", "/patient/intake/goals/"),
+            ("match", "/patient/match/"),
+            ("shortlist", "/patient/match/results/"),
+        ],
+    ),
+    (
+        "specialist@demo.daraport.test",
+        [
+            ("specialist-home", "/specialist/"),
+            ("specialist-profile", "/specialist/profile/"),
+            ("specialist-offerings", "/specialist/offerings/"),
+        ],
+    ),
     (
         "admin@demo.daraport.test",
-        [("organization-home", f"/org/{DEMO_ORG}/"), ("organization-brand", f"/org/{DEMO_ORG}/brand/")],
+        [
+            ("organization-home", f"/org/{DEMO_ORG}/"),
+            ("organization-brand", f"/org/{DEMO_ORG}/brand/"),
+            ("organization-specialists", f"/org/{DEMO_ORG}/specialists/"),
+            ("organization-programs", f"/org/{DEMO_ORG}/programs/"),
+        ],
     ),
     ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),
 ]
