@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Tag
 from core.money import Money
+from organizations.models import MATCHING_QUESTIONS
 from organizations.selectors import membership_list_for_user, program_list_for_patient
 from patients.selectors import intake_currency_for_user
 from patients.services import budget_to_minor
 
 from .matching import Criteria
 
-DEFAULT_QUESTIONS = ["topics", "languages", "specialist_gender", "modalities", "approaches", "budget", "jurisdiction"]
+DEFAULT_QUESTIONS = [key for key, _label in MATCHING_QUESTIONS]
 GENDER_CHOICES = [
     ("", _("No preference")),
     ("woman", _("A woman")),

@@ -10,7 +10,7 @@ from accounts.services import user_update_profile
 from core.services import client_ip
 from core.timeutils import validate_timezone
 
-from .models import Membership, Organization, Program, TermsDocument, hex_colour
+from .models import MATCHING_QUESTIONS, Membership, Organization, Program, TermsDocument, hex_colour
 from .selectors import organization_get_default, terms_current_for_organization
 from .services import patient_register
 
@@ -190,6 +190,13 @@ class ProgramForm(forms.Form):
         help_text=_("People with a verified address at these domains join by themselves, e.g. example.org example.com"),
     )
     assignment_rule = forms.ChoiceField(label=_("How members get a specialist"), choices=Program.AssignmentRule.choices)
+    matching_questions = forms.MultipleChoiceField(
+        label=_("Matching questions"),
+        choices=MATCHING_QUESTIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What members are asked before their shortlist. None ticked: all of them."),
+    )
     is_active = forms.BooleanField(label=_("Open for enrolment"), required=False, initial=True)
 
     def __init__(self, *args, program: Program | None = None, **kwargs):

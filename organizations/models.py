@@ -149,6 +149,19 @@ class TermsAcceptance(BaseModel):
         return f"{self.user} accepted {self.document}"
 
 
+# The questions the matching questionnaire can ask (discovery.questionnaire
+# defines them); organizations and programs choose among them.
+MATCHING_QUESTIONS = [
+    ("topics", _("What they would like help with")),
+    ("languages", _("Languages")),
+    ("specialist_gender", _("Preferred gender of the specialist")),
+    ("modalities", _("How to meet (video, chat…)")),
+    ("approaches", _("Way of working")),
+    ("budget", _("Budget per session")),
+    ("jurisdiction", _("Where they live (licensing)")),
+]
+
+
 class Program(BaseModel):
     """A way into care run by an organization, e.g. an employer benefit.
 

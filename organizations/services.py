@@ -248,8 +248,12 @@ def program_save(
     email_domains: str,
     assignment_rule: str,
     is_active: bool,
+    matching_questions: list[str] | None = None,
 ) -> Program:
-    """Create or update a program; its enrolment code is unique across Daraport."""
+    """Create or update a program; its enrolment code is unique across Daraport.
+
+    `matching_questions` picks what members are asked (empty: everything).
+    """
     program = program or Program(organization=organization)
     program.name = name.strip()
     program.description = description.strip()
@@ -257,6 +261,7 @@ def program_save(
     program.email_domains = " ".join(email_domains.replace(",", " ").lower().split())
     program.assignment_rule = assignment_rule
     program.is_active = is_active
+    program.matching_questions = list(matching_questions or [])
     created = program.pk is None
     program.full_clean()
     program.save()

@@ -64,3 +64,54 @@ def test_enrolled_patients_see_only_the_roster(org):
     assert selectors.program_roster_user_ids_for_patient(user=patient) is None
     services.program_enrol(program=program, patient=patient, via="code")
     assert selectors.program_roster_user_ids_for_patient(user=patient) == {on_roster.pk}
+
+
+def test_an_admin_sets_up_a_program_with_its_own_questions_in_the_portal(client, personas, org):
+    from django.urls import reverse
+
+    client.force_login(personas["org_admin"])
+    response = client.post(
+        reverse("organizations:programs", args=[org.slug]),
+        {
+            "name": "Staff care",
+            "enrolment_code": "staff-2026",
+            "assignment_rule": "round_robin",
+            "matching_questions": ["topics", "languages"],
+            "is_active": "on",
+            "organization": "other",
+        },
+    )
+    program = org.programs.get()
+    assert response["Location"] == reverse("organizations:program", args=[org.slug, program.public_id])
+    assert (program.enrolment_code, program.matching_questions) == ("STAFF-2026", ["topics", "languages"])
+    bad = client.post(
+        reverse("organizations:programs", args=[org.slug]),
+        {"name": "Copy", "enrolment_code": "STAFF-2026", "assignment_rule": "nonsense", "matching_questions": ["x"]},
+    )
+    assert bad.status_code == 422
+    assert "Another program already uses this code." in bad.content.decode()
+    assert org.programs.count() == 1
+
+
+def test_a_program_page_shows_its_enrolment_link(client, personas, org):
+    from django.urls import reverse
+
+    program = ProgramFactory(organization=org, enrolment_code="LINK2026")
+    client.force_login(personas["org_admin"])
+    html = client.get(reverse("organizations:program", args=[org.slug, program.public_id])).content.decode()
+    assert "/join/LINK2026/" in html
+
+
+def test_an_admin_puts_specialists_on_the_roster_with_a_capacity(client, personas, org):
+    from django.urls import reverse
+
+    program = ProgramFactory(organization=org)
+    specialist = personas["specialist"]
+    url = reverse("organizations:program", args=[org.slug, program.public_id])
+    client.force_login(personas["org_admin"])
+    response = client.post(url, {"action": "roster", f"on_{specialist.pk}": "on", f"capacity_{specialist.pk}": "4"})
+    assert response.status_code == 302
+    assert list(program.roster.values_list("specialist", "capacity")) == [(specialist.pk, 4)]
+    bad = client.post(url, {"action": "roster", f"on_{specialist.pk}": "on", f"capacity_{specialist.pk}": "0"})
+    assert bad.status_code == 422
+    assert list(program.roster.values_list("capacity", flat=True)) == [4]
