@@ -8,35 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Membership, Organization, TermsAcceptance, TermsDocument
+from .permissions import OrganizationScopedAdmin
 from .selectors import organization_list_for_admin
 from .services import membership_revoke, organization_update_brand
-
-
-class OrganizationScopedAdmin(admin.ModelAdmin):
-    """Rows of the organizations the user administers; superusers see all."""
-
-    organization_field = "organization"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.organization_field}__in": organization_list_for_admin(user=request.user)})
-
-    def has_module_permission(self, request):
-        return True
-
-    def has_view_permission(self, request, obj=None):
-        return True
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Organization)

@@ -5,34 +5,19 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from organizations.selectors import organization_list_for_admin
+from organizations.permissions import OrganizationScopedAdmin
 
 from .models import Offering, SpecialistProfile
 from .services import specialist_profile_approve
 
 
-class _ScopedReadOnlyAdmin(admin.ModelAdmin):
-    organization_field = "organization"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return queryset.filter(**{f"{self.organization_field}__in": organization_list_for_admin(user=request.user)})
-
-    def has_module_permission(self, request):
-        return True
-
-    def has_view_permission(self, request, obj=None):
-        return True
+class _ScopedReadOnlyAdmin(OrganizationScopedAdmin):
+    """Profiles and offerings are written through the portals, never here."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
 
 

@@ -6,21 +6,17 @@ test-results/find-a-specialist/."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from care.models import CareRelationship
 from organizations.models import Membership
 from patients.models import Intake
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import RESULTS_DIR
+from tests.browser.helpers import screenshot, signed_in_page
 from tests.organizations.factories import MembershipFactory
 from tests.specialists.factories import OfferingFactory, SpecialistProfileFactory
 
 pytestmark = pytest.mark.browser
-
-SHOTS = RESULTS_DIR / "find-a-specialist"
 
 
 @pytest.fixture
@@ -49,27 +45,8 @@ def specialists(org):
     return people
 
 
-def signed_in_page(new_page, live_server, user):
-    """A browser already signed in as `user` (the sign-in flow has its own tests)."""
-    client = Client()
-    client.force_login(user)
-    page = new_page()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
-
-
 def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let colour transitions settle
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, "find-a-specialist", name)
 
 
 def card(page, title):

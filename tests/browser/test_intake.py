@@ -4,19 +4,15 @@ skip, finish. Each step is photographed into test-results/intake/."""
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 from organizations.models import Membership
 from patients.models import Intake
 from tests.accounts.factories import UserFactory
-from tests.browser.conftest import RESULTS_DIR
+from tests.browser.helpers import screenshot, signed_in_page
 from tests.organizations.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
-
-SHOTS = RESULTS_DIR / "intake"
 
 
 @pytest.fixture
@@ -26,27 +22,8 @@ def patient(org):
     return user
 
 
-def signed_in_page(new_page, live_server, user):
-    """A browser already signed in as `user` (the sign-in flow has its own tests)."""
-    client = Client()
-    client.force_login(user)
-    page = new_page()
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return page
-
-
 def shoot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_timeout(400)  # let colour transitions and the "Saved" fade-in settle
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    screenshot(page, "intake", name)
 
 
 def option(page, label):
