@@ -244,3 +244,13 @@ class RosterForm(forms.Form):
             for user in self.specialists
             if self.cleaned_data.get(f"on_{user.pk}")
         }
+
+
+class MatchingQuestionsForm(forms.Form):
+    matching_questions = forms.MultipleChoiceField(
+        label=_("Questions for patients outside a program"),
+        choices=MATCHING_QUESTIONS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: all of them."),
+    )

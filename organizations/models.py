@@ -35,6 +35,7 @@ class Organization(BaseModel):
     currency = models.CharField(
         _("currency"), max_length=3, default="EUR", help_text=_("Prices in the directory and new offerings use it.")
     )
+    matching_questions = models.JSONField(_("matching questions"), default=list, blank=True)
     sso_app = models.OneToOneField(
         SocialApp,
         null=True,

@@ -329,3 +329,15 @@ def program_enrol_by_email_domain(*, patient) -> list[ProgramEnrolment]:
         for program in Program.objects.filter(is_active=True).exclude(email_domains="")
         if domains & set(program.domain_list)
     ]
+
+
+@transaction.atomic
+def organization_set_matching_questions(
+    *, organization: Organization, by, matching_questions: list[str]
+) -> Organization:
+    """What the matching questionnaire asks this organization's patients
+    who are not in a program (empty: every question)."""
+    organization.matching_questions = list(matching_questions)
+    organization.save(update_fields=["matching_questions", "updated_at"])
+    journey_event_record(actor=by, verb="organization.matching_questions_changed", obj=organization)
+    return organization

@@ -15,6 +15,7 @@ from core.services import client_ip
 from . import selectors, services
 from .forms import (
     BrandForm,
+    MatchingQuestionsForm,
     MemberInviteForm,
     ProgramForm,
     RosterForm,
@@ -205,18 +206,35 @@ def terms_document_view(request, public_id):
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.ORGANIZATION)
 def programs_view(request, org_slug):
-    """The organization's programs, and a form to start a new one."""
+    """The programs, a form to start one (action=program) and the questions
+    asked of patients outside any program (action=questions)."""
     org = _org(request, org_slug)
-    form = ProgramForm(request.POST or None, initial={"is_active": True})
-    if request.method == "POST":
+    action = request.POST.get("action")
+    form = ProgramForm(request.POST if action == "program" else None, initial={"is_active": True})
+    questions_form = MatchingQuestionsForm(
+        request.POST if action == "questions" else None, initial={"matching_questions": org.matching_questions}
+    )
+    status = 200
+    if action == "program":
         if form.is_valid():
             program = services.program_save(organization=org, by=request.user, **form.cleaned_data)
             messages.success(request, _("“%(name)s” is ready. Add specialists to its roster.") % {"name": program.name})
             return redirect("organizations:program", org.slug, program.public_id)
         status = 422
-    else:
-        status = 200
-    context = {"organization": org, "form": form, "programs": selectors.program_list_for_organization(organization=org)}
+    elif action == "questions":
+        if questions_form.is_valid():
+            services.organization_set_matching_questions(
+                organization=org, by=request.user, **questions_form.cleaned_data
+            )
+            messages.success(request, _("The questions were saved."))
+            return redirect("organizations:programs", org.slug)
+        status = 422
+    context = {
+        "organization": org,
+        "form": form,
+        "questions_form": questions_form,
+        "programs": selectors.program_list_for_organization(organization=org),
+    }
     return render(request, "organizations/organization/programs.html", context, status=status)
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from care.models import CareRelationship
 from core.portals import Portal, portal_required
+from core.ratelimit import allow
 from organizations.models import Program, ProgramEnrolment
 from organizations.selectors import program_get_open_by_code
 from organizations.services import program_enrol, program_enrol_by_code
@@ -87,6 +88,10 @@ def choose_view(request, slug):
 def program_join_view(request):
     form = EnrolmentCodeForm(request.POST or None)
     if request.method == "POST":
+        # Codes are short and guessable: ten tries per quarter of an hour.
+        if not allow(f"program-join:{request.user.pk}", limit=10, window_seconds=15 * 60):
+            form.add_error(None, _("Too many codes tried. Please wait a few minutes and try again."))
+            return render(request, "discovery/patient/program_join.html", {"form": form}, status=429)
         if form.is_valid():
             try:
                 enrolment = program_enrol_by_code(code=form.cleaned_data["code"], patient=request.user)

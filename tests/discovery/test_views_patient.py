@@ -720,3 +720,13 @@ def test_home_names_the_specialist_once_chosen(patient_client, answered, ana):
     html = response.content.decode()
     assert "Your specialist: Ana Pereira" in html
     assert "Find your specialist" not in html
+
+
+def test_guessing_enrolment_codes_is_stopped_after_ten_tries(patient_client, org):
+    ProgramFactory(organization=org, enrolment_code="REAL2026")
+    for attempt in range(10):
+        assert patient_client.post(reverse("discovery:program-join"), {"code": f"GUESS{attempt}"}).status_code == 422
+    response = patient_client.post(reverse("discovery:program-join"), {"code": "REAL2026"})
+    assert response.status_code == 429
+    assert "Too many codes tried" in response.content.decode()
+    assert not ProgramEnrolment.objects.exists()

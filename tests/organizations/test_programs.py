@@ -73,6 +73,7 @@ def test_an_admin_sets_up_a_program_with_its_own_questions_in_the_portal(client,
     response = client.post(
         reverse("organizations:programs", args=[org.slug]),
         {
+            "action": "program",
             "name": "Staff care",
             "enrolment_code": "staff-2026",
             "assignment_rule": "round_robin",
@@ -86,7 +87,13 @@ def test_an_admin_sets_up_a_program_with_its_own_questions_in_the_portal(client,
     assert (program.enrolment_code, program.matching_questions) == ("STAFF-2026", ["topics", "languages"])
     bad = client.post(
         reverse("organizations:programs", args=[org.slug]),
-        {"name": "Copy", "enrolment_code": "STAFF-2026", "assignment_rule": "nonsense", "matching_questions": ["x"]},
+        {
+            "action": "program",
+            "name": "Copy",
+            "enrolment_code": "STAFF-2026",
+            "assignment_rule": "nonsense",
+            "matching_questions": ["x"],
+        },
     )
     assert bad.status_code == 422
     assert "Another program already uses this code." in bad.content.decode()
@@ -115,3 +122,20 @@ def test_an_admin_puts_specialists_on_the_roster_with_a_capacity(client, persona
     bad = client.post(url, {"action": "roster", f"on_{specialist.pk}": "on", f"capacity_{specialist.pk}": "0"})
     assert bad.status_code == 422
     assert list(program.roster.values_list("capacity", flat=True)) == [4]
+
+
+def test_an_admin_chooses_the_questions_for_patients_outside_programs(client, personas, org):
+    from django.urls import reverse
+
+    client.force_login(personas["org_admin"])
+    url = reverse("organizations:programs", args=[org.slug])
+    client.post(url, {"action": "questions", "matching_questions": ["topics", "budget", "languages"]})
+    org.refresh_from_db()
+    assert org.matching_questions == ["topics", "languages", "budget"] or set(org.matching_questions) == {
+        "topics",
+        "budget",
+        "languages",
+    }
+    assert client.post(url, {"action": "questions", "matching_questions": ["nonsense"]}).status_code == 422
+    org.refresh_from_db()
+    assert set(org.matching_questions) == {"topics", "budget", "languages"}
