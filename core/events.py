@@ -27,6 +27,18 @@ care_relationship_started = Signal()  # care_relationship_id
 care_relationship_ended = Signal()  # care_relationship_id
 program_enrolled = Signal()  # enrolment_id
 
+# booking: one per appointment status an appointment enters
+appointment_requested = Signal()  # appointment_id
+appointment_proposed = Signal()  # appointment_id
+appointment_awaiting_payment = Signal()  # appointment_id
+appointment_confirmed = Signal()  # appointment_id
+appointment_started = Signal()  # appointment_id
+appointment_completed = Signal()  # appointment_id
+appointment_cancelled = Signal()  # appointment_id
+appointment_declined = Signal()  # appointment_id
+appointment_expired = Signal()  # appointment_id
+appointment_no_show = Signal()  # appointment_id
+
 
 def send_on_commit(event: Signal, **kwargs) -> None:
     """Send `event` once the current transaction commits; log receiver errors.
