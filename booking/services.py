@@ -10,7 +10,7 @@ the insert cannot interleave with another booking's).
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,9 @@ SIGNALS: dict[AppointmentStatus, Signal] = {
     AppointmentStatus.EXPIRED: events.appointment_expired,
     AppointmentStatus.NO_SHOW: events.appointment_no_show,
 }
+
+
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL SQLSTATE
 
 
 class SlotTaken(ValidationError):
@@ -171,13 +174,22 @@ def _refuse_overlap(appointment: Appointment) -> None:
 
 
 def _save(appointment: Appointment, **kwargs) -> None:
-    """Save, turning the exclusion constraint's refusal into `SlotTaken`."""
+    """Save, turning the exclusion constraint's refusal into `SlotTaken`.
+
+    Two bookings racing for overlapping times can also meet as a deadlock:
+    each waits for the other's uncommitted row while checking the
+    constraint, and PostgreSQL aborts one of them. That one lost the race.
+    """
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction stays usable
             appointment.save(**kwargs)
     except IntegrityError as error:
         diag = getattr(error.__cause__, "diag", None)
         if getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT:
+            raise SlotTaken from error
+        raise
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) == DEADLOCK_DETECTED:
             raise SlotTaken from error
         raise
 
