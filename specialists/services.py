@@ -11,7 +11,6 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -305,10 +304,9 @@ def price_to_minor(text: str, *, currency: str) -> int:
             message = _("Prices in %(currency)s have at most %(digits)s decimals.")
         raise ValidationError(message, params={"currency": currency, "digits": exponent}, code="decimals")
     try:
-        amount = Decimal(f"{match.group('whole')}.{fraction or '0'}")
-    except InvalidOperation:  # pragma: no cover - the pattern admits only digits
-        raise ValidationError(_("Enter a price like %(example)s."), code="invalid") from None
-    minor = int(amount.scaleb(exponent))
+        minor = money.minor_from_major(f"{match.group('whole')}.{fraction or '0'}", currency)
+    except ValueError:  # format and decimals are checked above: only "too large" is left
+        minor = PRICE_MAX_MINOR + 1
     if minor > PRICE_MAX_MINOR:
         raise ValidationError(
             _("A price can be at most %(max)s."),
