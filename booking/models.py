@@ -3,8 +3,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedTextField
 
 from core.models import AppendOnlyQuerySet, BaseModel
+from organizations.models import Organization
 from specialists.models import Offering, SpecialistProfile
 
 from .states import AppointmentStatus
@@ -94,6 +96,10 @@ class BookingSettings(models.Model):
     minimum_notice_minutes = models.PositiveIntegerField(_("minimum notice (minutes)"), default=12 * 60)
     horizon_days = models.PositiveSmallIntegerField(_("bookable up to (days ahead)"), default=60)
     slot_increment_minutes = models.PositiveSmallIntegerField(_("start times every (minutes)"), default=30)
+    # Empty: the organization's window (BookingPolicy) applies.
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        _("free cancellation up to (hours before)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name_plural = _("booking settings")
@@ -112,10 +118,115 @@ class BookingSettings(models.Model):
                 condition=Q(slot_increment_minutes__gte=5, slot_increment_minutes__lte=240),
                 name="booking_settings_increment_in_range",
             ),
+            models.CheckConstraint(
+                condition=Q(cancellation_window_hours__lte=14 * 24),
+                name="booking_settings_cancellation_window_in_range",
+            ),
         ]
 
     def __str__(self):
         return f"Booking settings of {self.specialist_id}"
+
+
+def default_reminder_offsets():
+    return [24 * 60, 60]
+
+
+class BookingPolicy(models.Model):
+    """An organization's booking rules for all its specialists: the free
+    cancellation window (a specialist may set their own) and when reminders
+    go out."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="booking_policy")
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        _("free cancellation up to (hours before)"), default=24
+    )
+    # Minutes before the start, e.g. [1440, 60]: a day and an hour before.
+    reminder_offsets_minutes = models.JSONField(_("reminders (minutes before)"), default=default_reminder_offsets)
+
+    class Meta:
+        verbose_name_plural = _("booking policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cancellation_window_hours__lte=14 * 24), name="booking_policy_cancellation_window_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Booking policy of {self.organization_id}"
+
+
+class AvailabilityRequest(BaseModel):
+    """A patient who found no suitable time asks for one: preferred windows
+    (local dates and times in the patient's zone) and a note. The specialist
+    answers with a proposal or closes it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="availability_requests"
+    )
+    specialist = models.ForeignKey(SpecialistProfile, on_delete=models.PROTECT, related_name="availability_requests")
+    offering = models.ForeignKey(Offering, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # [{"date": "2026-11-25", "from": "09:00", "until": "12:00"}, ...] in `patient_timezone`.
+    windows = models.JSONField(default=list, blank=True)
+    patient_timezone = models.CharField(max_length=64)
+    # NULL when empty: the encrypted field stores "" as NULL.
+    note = EncryptedTextField(blank=True, null=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["specialist", "status"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "answered", "closed"]), name="availability_request_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Request {self.public_id} ({self.status})"
+
+
+class Proposal(BaseModel):
+    """One or more times a specialist offers a patient, answering a request
+    or unprompted. Each time is an `Appointment` in PROPOSED (holding the
+    slot until `expires_at`); the patient accepts one and the others are
+    released."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the patient")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    specialist = models.ForeignKey(SpecialistProfile, on_delete=models.PROTECT, related_name="proposals")
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposals")
+    offering = models.ForeignKey(Offering, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        AvailabilityRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="proposals"
+    )
+    expires_at = models.DateTimeField(_("answer by"))
+    payment_required = models.BooleanField(_("payment required before confirmation"), default=False)
+    note = EncryptedTextField(blank=True, null=True, default="")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "status"]), models.Index(fields=["status", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "accepted", "declined", "expired", "withdrawn"]),
+                name="proposal_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Proposal {self.public_id} ({self.status})"
 
 
 class Appointment(BaseModel):
@@ -149,12 +260,16 @@ class Appointment(BaseModel):
     )
     cancellation_reason = models.CharField(_("reason"), max_length=500, blank=True)
     is_late_cancellation = models.BooleanField(default=False)
+    # When a hold, a proposal or an unpaid booking lapses (the expiry sweep).
+    expires_at = models.DateTimeField(null=True, blank=True)
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="appointments")
 
     class Meta:
         ordering = ["starts_at"]
         indexes = [
             models.Index(fields=["specialist", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["status", "expires_at"]),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=AppointmentStatus.values), name="appointment_status_valid"),
@@ -181,6 +296,9 @@ class AppointmentEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reason = models.CharField(max_length=500, blank=True)
+    # A reschedule keeps the status and records the move: the time before it.
+    previous_starts_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     objects = AppendOnlyQuerySet.as_manager()
@@ -190,3 +308,70 @@ class AppointmentEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.from_status or '∅'} → {self.to_status}"
+
+
+class Reminder(models.Model):
+    """One reminder of one appointment, due `offset_minutes` before the
+    start it was planned for. The once-a-minute sweep claims due rows with
+    SKIP LOCKED, so two workers never send one twice; a reminder whose
+    appointment moved or was cancelled is skipped, not sent."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    offset_minutes = models.PositiveIntegerField()
+    # The start this reminder was planned for: a reschedule plans new rows.
+    starts_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=Q(sent_at__isnull=True, skipped_at__isnull=True),
+                name="booking_reminder_pending",
+            )
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "starts_at", "offset_minutes"], name="reminder_once_per_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Reminder {self.offset_minutes} min before {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class CalendarFeed(models.Model):
+    """A specialist's private calendar subscription: whoever has the token
+    reads the feed, so it is long, random and revocable (a new token
+    replaces the old one)."""
+
+    specialist = models.OneToOneField(SpecialistProfile, on_delete=models.CASCADE, related_name="calendar_feed")
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Calendar feed of {self.specialist_id}"
+
+
+class NextAvailability(models.Model):
+    """The earliest free start of each specialist (shortest active offering),
+    kept for the directory's "next available", sort and filter. Refreshed
+    when availability or appointments change, and by a sweep once
+    `valid_until` (when minimum notice overtakes the start) has passed."""
+
+    specialist = models.OneToOneField(
+        SpecialistProfile, on_delete=models.CASCADE, primary_key=True, related_name="next_availability"
+    )
+    starts_at = models.DateTimeField(null=True, blank=True)  # None: nothing free within the horizon
+    valid_until = models.DateTimeField(db_index=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = _("next availabilities")
+        indexes = [models.Index(fields=["starts_at"])]
+
+    def __str__(self):
+        return f"Next available {self.starts_at} for {self.specialist_id}"

@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AppointmentStatus(models.TextChoices):
+    # The patient picked this free time and is confirming it: a hold of a
+    # few minutes, so nobody else takes the time meanwhile.
+    HELD = "held", _("Held")
     # The patient asked for this time; the specialist has not answered yet.
     REQUESTED = "requested", _("Requested")
     # The specialist offered this time; the patient has not answered yet.
@@ -35,6 +38,8 @@ class AppointmentStatus(models.TextChoices):
 S = AppointmentStatus
 
 ALLOWED: dict[AppointmentStatus, set[AppointmentStatus]] = {
+    # Cancelled: the patient let go of the hold to pick another time.
+    S.HELD: {S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},
     S.REQUESTED: {S.AWAITING_PAYMENT, S.CONFIRMED, S.DECLINED, S.CANCELLED, S.EXPIRED},
     S.PROPOSED: {S.AWAITING_PAYMENT, S.CONFIRMED, S.DECLINED, S.CANCELLED, S.EXPIRED},
     S.AWAITING_PAYMENT: {S.CONFIRMED, S.CANCELLED, S.EXPIRED},
@@ -55,12 +60,21 @@ TERMINAL: frozenset[AppointmentStatus] = frozenset(set(S) - set(ALLOWED))
 # specialist's commitment; if it held the slot, any patient could block a
 # calendar with unanswered requests. Accepting a request moves it into a
 # holding status, and that move is refused (SlotTaken) if the time has gone
-# meanwhile. Direct self-booking creates the appointment straight in
-# AWAITING_PAYMENT or CONFIRMED, so it holds from its first moment.
+# meanwhile. Direct self-booking creates the appointment HELD, so it holds
+# from its first moment, then confirms it.
 #
-# Changing this set needs a migration that rebuilds the constraint.
-SLOT_HOLDING: frozenset[AppointmentStatus] = frozenset({S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS})
+# Changing this set needs a migration that rebuilds the constraint (as 0003 did).
+SLOT_HOLDING: frozenset[AppointmentStatus] = frozenset(
+    {S.HELD, S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS}
+)
 
 
 def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in ALLOWED.get(AppointmentStatus(from_status), set())
+
+
+# The statuses that lapse at `Appointment.expires_at` (the expiry sweep).
+EXPIRING: frozenset[AppointmentStatus] = frozenset({S.HELD, S.PROPOSED, S.AWAITING_PAYMENT})
+
+# The statuses of an appointment both sides expect to take place.
+UPCOMING: frozenset[AppointmentStatus] = frozenset({S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS})

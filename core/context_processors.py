@@ -1,11 +1,17 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 
-from .portals import portal_accesses
+from .portals import Portal, portal_accesses
+from .selectors import unread_notification_count
+
+# Portals whose navigation shows a notification inbox.
+NOTIFICATION_PORTALS = frozenset({Portal.PATIENT, Portal.SPECIALIST})
 
 
 def portal_shell(request):
-    """What the header needs on every page: role switcher and demo banner."""
+    """What the header needs on every page: role switcher, demo banner and
+    the unread count beside "Notifications" (one COUNT, only inside a portal
+    with an inbox)."""
     user = request.user
     signed_in = user.is_authenticated
     accesses = portal_accesses(user) if signed_in else []
@@ -19,4 +25,7 @@ def portal_shell(request):
         "current_access": current,
         "demo_mode": settings.DEMO_MODE,
         "demo_mfa_skipped": signed_in and user.email in settings.DEMO_MFA_EXEMPT_EMAILS and not is_mfa_enabled(user),
+        "notification_unread_count": (
+            unread_notification_count(user, portal) if signed_in and portal in NOTIFICATION_PORTALS else 0
+        ),
     }

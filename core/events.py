@@ -27,17 +27,22 @@ care_relationship_started = Signal()  # care_relationship_id
 care_relationship_ended = Signal()  # care_relationship_id
 program_enrolled = Signal()  # enrolment_id
 
-# booking: one per appointment status an appointment enters
-appointment_requested = Signal()  # appointment_id
-appointment_proposed = Signal()  # appointment_id
-appointment_awaiting_payment = Signal()  # appointment_id
-appointment_confirmed = Signal()  # appointment_id
-appointment_started = Signal()  # appointment_id
-appointment_completed = Signal()  # appointment_id
-appointment_cancelled = Signal()  # appointment_id
-appointment_declined = Signal()  # appointment_id
-appointment_expired = Signal()  # appointment_id
-appointment_no_show = Signal()  # appointment_id
+# booking: one per appointment status an appointment enters, each with
+# appointment_id, from_status ("" when created) and actor_id (None: the system)
+appointment_held = Signal()
+appointment_requested = Signal()
+appointment_proposed = Signal()
+appointment_awaiting_payment = Signal()
+appointment_confirmed = Signal()
+appointment_started = Signal()
+appointment_completed = Signal()
+appointment_cancelled = Signal()
+appointment_declined = Signal()
+appointment_expired = Signal()
+appointment_no_show = Signal()
+appointment_rescheduled = Signal()  # appointment_id, previous_starts_at (ISO), actor_id
+availability_requested = Signal()  # request_id
+availability_changed = Signal()  # specialist_id: rules, overrides, settings or offerings changed
 
 
 def send_on_commit(event: Signal, **kwargs) -> None:

@@ -122,3 +122,40 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def portal_choices():
+    """The portals a notification can belong to (`core.portals.Portal`).
+
+    A callable, read lazily: `core.portals` imports this module, so this
+    module cannot import it while loading.
+    """
+    from .portals import Portal
+
+    return Portal.choices
+
+
+class Notification(BaseModel):
+    """One line in someone's inbox for one portal: "Your session on Tue 24
+    Nov, 09:00 was confirmed", with a link to the page it is about.
+
+    Any app above core may write here. `text` is a plain sentence that never
+    carries health details; `url` is a path inside the site.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    portal = models.CharField(max_length=16, choices=portal_choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=500, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "portal", "read_at"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

@@ -1,9 +1,11 @@
-"""The one door for ids in URLs."""
+"""The one door for ids in URLs, and core's own reads."""
 
 import uuid
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
+
+from .models import Notification
 
 
 def get_for_user(queryset: QuerySet, public_id) -> Model:
@@ -15,3 +17,23 @@ def get_for_user(queryset: QuerySet, public_id) -> Model:
         return queryset.get(public_id=uuid.UUID(str(public_id)))
     except (ValueError, queryset.model.DoesNotExist):
         raise Http404 from None
+
+
+def notifications_for(user, portal: str, limit: int = 50) -> list[Notification]:
+    """`user`'s newest notifications in `portal`, read and unread, newest first.
+
+    Only their own rows; nothing to eager-load, since a notification shows
+    its own fields only.
+    """
+    return list(Notification.objects.filter(user=user, portal=portal)[:limit])
+
+
+def unread_notification_count(user, portal: str) -> int:
+    """How many of `user`'s notifications in `portal` are unread: one COUNT,
+    served by the (user, portal, read_at) index."""
+    return Notification.objects.filter(user=user, portal=portal, read_at__isnull=True).count()
+
+
+def notification_get_for_user(*, user, portal: str, public_id) -> Notification:
+    """One of `user`'s own notifications in `portal`; anyone else's is 404."""
+    return get_for_user(Notification.objects.filter(user=user, portal=portal), public_id)

@@ -1,11 +1,17 @@
-"""Writes to core's own logs: the journey and the audit trail."""
+"""Writes to core's own tables: the journey, the audit trail, notifications."""
+
+import uuid
+from collections.abc import Iterable
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
-from .models import AuditLog, JourneyEvent
+from .models import AuditLog, JourneyEvent, Notification
 
 
 def _ref(obj: models.Model | None) -> dict:
@@ -56,3 +62,47 @@ def client_ip(request) -> str | None:
         return get_account_adapter().get_client_ip(request)
     except PermissionDenied:
         return None
+
+
+def notification_create(*, user, portal: str, text: str, url: str = "") -> Notification:
+    """Put one unread line in `user`'s inbox for `portal`.
+
+    `text` is a plain sentence ("Your session on Tue 24 Nov, 09:00 was
+    confirmed"), never health details: it shows in the navigation of a
+    shared screen. `url` must be a path inside the site (or empty), so a
+    notification can never send someone elsewhere.
+    """
+    text = text.strip()
+    if url and not (url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)):
+        raise ValidationError({"url": _("A notification links only to a page of this site.")}, code="invalid")
+    notification = Notification(user=user, portal=portal, text=text, url=url)
+    # The user is a saved instance already: skip the query that checks it.
+    notification.full_clean(exclude=["user"])
+    with transaction.atomic():
+        notification.save()
+    return notification
+
+
+def notifications_mark_read(*, user, portal: str, public_ids: Iterable | None = None) -> int:
+    """Mark `user`'s unread notifications of `portal` as read; returns how many.
+
+    `public_ids` narrows it to those notifications (None: all of them). Ids
+    of other people's notifications, of another portal or that are not ids
+    at all match nothing and are ignored, so a forged list changes nothing.
+    """
+    unread = Notification.objects.filter(user=user, portal=portal, read_at__isnull=True)
+    if public_ids is not None:
+        unread = unread.filter(public_id__in=_uuids(public_ids))
+    now = timezone.now()
+    with transaction.atomic():
+        return unread.update(read_at=now, updated_at=now)
+
+
+def _uuids(values: Iterable) -> list[uuid.UUID]:
+    found = []
+    for value in values:
+        try:
+            found.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    return found

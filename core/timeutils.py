@@ -27,3 +27,12 @@ def to_zone(moment: datetime, zone_name: str) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
     return moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+
+
+def format_in_zone(moment: datetime, zone_name: str) -> str:
+    """A moment as its reader sees it in their own zone, with the zone named:
+    "Tue 24 Nov 2026, 09:00 (Europe/Berlin)". For emails, notifications and
+    calendar text, where the reader's zone is not the active one."""
+    from django.utils import formats
+
+    return f"{formats.date_format(to_zone(moment, zone_name), 'D j M Y, H:i')} ({zone_name.replace('_', ' ')})"

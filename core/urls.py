@@ -12,4 +12,23 @@ urlpatterns = [
     path("patient/", views.patient_home_view, name="patient-home"),
     path("specialist/", views.specialist_home_view, name="specialist-home"),
     path("affiliate/", views.affiliate_home_view, name="affiliate-home"),
+    # Notifications, one inbox per portal.
+    path("patient/notifications/", views.patient_notifications_view, name="patient-notifications"),
+    path("patient/notifications/read/", views.patient_notifications_read_view, name="patient-notifications-read"),
+    path(
+        "patient/notifications/<uuid:public_id>/open/",
+        views.patient_notification_open_view,
+        name="patient-notification-open",
+    ),
+    path("specialist/notifications/", views.specialist_notifications_view, name="specialist-notifications"),
+    path(
+        "specialist/notifications/read/",
+        views.specialist_notifications_read_view,
+        name="specialist-notifications-read",
+    ),
+    path(
+        "specialist/notifications/<uuid:public_id>/open/",
+        views.specialist_notification_open_view,
+        name="specialist-notification-open",
+    ),
 ]

@@ -166,10 +166,11 @@ MATRIX: dict[str, Route] = {
 }
 
 
-# Each app's own routes: tests/<app>/access.py defines ROUTES and samples().
+# Each app's own routes: tests/<app>/access.py (or access_<part>.py, one per
+# part of a larger app) defines ROUTES and samples().
 APP_ACCESS = [
-    importlib.import_module(f"tests.{path.parent.name}.access")
-    for path in sorted(Path(__file__).parent.glob("*/access.py"))
+    importlib.import_module(f"tests.{path.parent.name}.{path.stem}")
+    for path in sorted(Path(__file__).parent.glob("*/access*.py"))
 ]
 for module in APP_ACCESS:
     assert not set(module.ROUTES) & set(MATRIX), f"{module.__name__} repeats routes"

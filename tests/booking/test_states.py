@@ -36,12 +36,12 @@ def sent():
 
 def test_the_terminal_states_have_no_way_out():
     assert TERMINAL == {S.COMPLETED, S.CANCELLED, S.DECLINED, S.EXPIRED, S.NO_SHOW}
-    assert set(ALLOWED) == {S.REQUESTED, S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS}
+    assert set(ALLOWED) == {S.HELD, S.REQUESTED, S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS}
     assert all(targets <= set(S) and targets for targets in ALLOWED.values())
 
 
 def test_only_live_states_hold_the_calendar_and_a_request_does_not():
-    assert SLOT_HOLDING == {S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS}
+    assert SLOT_HOLDING == {S.HELD, S.PROPOSED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS}
     assert not SLOT_HOLDING & TERMINAL
 
 
@@ -78,7 +78,7 @@ def test_an_allowed_transition_changes_the_status_records_it_and_announces_it_af
     assert journey.verb == f"appointment.{to_status}"
     assert journey.actor == actor
     assert "Because." not in str(journey.data)  # reasons may hold health details
-    assert sent == [(to_status, {"appointment_id": appointment.pk})]
+    assert sent == [(to_status, {"appointment_id": appointment.pk, "from_status": from_status, "actor_id": actor.pk})]
 
 
 @pytest.mark.django_db

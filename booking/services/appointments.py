@@ -19,8 +19,8 @@ from core import events
 from core.services import journey_event_record
 from specialists.models import Offering
 
-from .models import Appointment, AppointmentEvent
-from .states import ALLOWED, SLOT_HOLDING, AppointmentStatus
+from ..models import Appointment, AppointmentEvent
+from ..states import ALLOWED, SLOT_HOLDING, AppointmentStatus
 
 OVERLAP_CONSTRAINT = "booking_appointment_no_overlap"  # migration 0002, PostgreSQL only
 REASON_MAX_LENGTH = 500
@@ -29,6 +29,7 @@ REASON_MAX_LENGTH = 500
 # through transitions, so their history is complete.
 INITIAL_STATUSES = frozenset(
     {
+        AppointmentStatus.HELD,
         AppointmentStatus.REQUESTED,
         AppointmentStatus.PROPOSED,
         AppointmentStatus.AWAITING_PAYMENT,
@@ -37,6 +38,7 @@ INITIAL_STATUSES = frozenset(
 )
 
 SIGNALS: dict[AppointmentStatus, Signal] = {
+    AppointmentStatus.HELD: events.appointment_held,
     AppointmentStatus.REQUESTED: events.appointment_requested,
     AppointmentStatus.PROPOSED: events.appointment_proposed,
     AppointmentStatus.AWAITING_PAYMENT: events.appointment_awaiting_payment,
@@ -72,7 +74,9 @@ class TransitionNotAllowed(ValidationError):
         )
 
 
-def appointment_create(*, patient, offering: Offering, starts_at: datetime, status: str, by) -> Appointment:
+def appointment_create(
+    *, patient, offering: Offering, starts_at: datetime, status: str, by, expires_at=None, proposal=None
+) -> Appointment:
     """Create an appointment for `patient` with `offering` at `starts_at`.
 
     Snapshots the offering's price and currency and both people's time
@@ -103,6 +107,8 @@ def appointment_create(*, patient, offering: Offering, starts_at: datetime, stat
         currency=offering.currency,
         patient_timezone=patient.timezone,
         specialist_timezone=specialist.user.timezone,
+        expires_at=expires_at,
+        proposal=proposal,
     )
     with transaction.atomic():
         if status in SLOT_HOLDING:
@@ -113,7 +119,7 @@ def appointment_create(*, patient, offering: Offering, starts_at: datetime, stat
 
 
 def appointment_transition(
-    *, appointment: Appointment, to: str, by, reason: str = "", is_late_cancellation: bool = False
+    *, appointment: Appointment, to: str, by, reason: str = "", is_late_cancellation: bool = False, expires_at=None
 ) -> Appointment:
     """Move `appointment` to status `to`, if the lifecycle table allows it.
 
@@ -123,7 +129,8 @@ def appointment_transition(
     sends the matching domain event after commit. Entering a slot-holding
     status from one that does not hold (accepting a request) is refused
     with `SlotTaken` if the time has gone meanwhile. `by` is None for the
-    system (expiry sweeps).
+    system (expiry sweeps). `expires_at` is the new deadline of an expiring
+    status (a payment due); any other status clears it.
     """
     to = AppointmentStatus(to)
     if len(reason) > REASON_MAX_LENGTH:
@@ -135,9 +142,10 @@ def appointment_transition(
         from_status = AppointmentStatus(locked.status)
         if to not in ALLOWED.get(from_status, set()):
             raise TransitionNotAllowed(from_status, to)
-        fields = ["status", "sequence", "updated_at"]
+        fields = ["status", "sequence", "expires_at", "updated_at"]
         locked.status = to
         locked.sequence += 1
+        locked.expires_at = expires_at
         if to == AppointmentStatus.CANCELLED:
             locked.cancelled_at = timezone.now()
             locked.cancelled_by = by
@@ -196,10 +204,20 @@ def _save(appointment: Appointment, **kwargs) -> None:
 
 def _record(appointment: Appointment, *, from_status: str, to_status: AppointmentStatus, by, reason: str) -> None:
     AppointmentEvent.objects.create(
-        appointment=appointment, from_status=from_status, to_status=to_status, actor=by, reason=reason
+        appointment=appointment,
+        from_status=from_status,
+        to_status=to_status,
+        actor=by,
+        reason=reason,
+        starts_at=appointment.starts_at,
     )
     # No reason in the journey: it may hold health details.
     journey_event_record(
         actor=by, verb=f"appointment.{to_status}", obj=appointment, data={"from": from_status, "to": str(to_status)}
     )
-    events.send_on_commit(SIGNALS[to_status], appointment_id=appointment.pk)
+    events.send_on_commit(
+        SIGNALS[to_status],
+        appointment_id=appointment.pk,
+        from_status=str(from_status),
+        actor_id=getattr(by, "pk", None),
+    )
