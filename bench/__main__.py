@@ -63,11 +63,14 @@ def main() -> None:
                 client.force_login(User.objects.get(email=email))
             p50, p95, queries = measure(client, path)
             print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
-        from bench import directory, matching, slots  # 1,000 specialists; then the slot engine
+        # 1,000 specialists; their next free times; the slot engine; booking
+        from bench import booking, directory, matching, next_available, slots
 
         directory.run(rounds=ROUNDS)
         matching.run(rounds=ROUNDS)
+        next_available.run(rounds=ROUNDS)
         slots.run(rounds=ROUNDS)
+        booking.run(rounds=ROUNDS)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

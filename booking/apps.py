@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class BookingConfig(AppConfig):
     name = "booking"
     verbose_name = "Booking"
+
+    def ready(self):
+        from core import demo
+
+        from . import demo as booking_demo
+        from . import nextsteps, receivers, specialist_nextsteps  # noqa: F401
+
+        nextsteps.register()
+        specialist_nextsteps.register()
+        demo.register(40, "Demo calendars and bookings", booking_demo.seed)

@@ -1,3 +1,6 @@
+import uuid
+from datetime import time
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -20,6 +23,8 @@ class AvailabilityRule(models.Model):
     date, so a daylight-saving change never shifts a working hour.
     """
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
     class Weekday(models.IntegerChoices):
         MONDAY = 0, _("Monday")
         TUESDAY = 1, _("Tuesday")
@@ -38,8 +43,10 @@ class AvailabilityRule(models.Model):
         ordering = ["specialist", "weekday", "start_time"]
         constraints = [
             models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="availability_rule_weekday_valid"),
+            # An end of 00:00 is midnight, the end of the day.
             models.CheckConstraint(
-                condition=Q(end_time__gt=F("start_time")), name="availability_rule_ends_after_start"
+                condition=Q(end_time__gt=F("start_time")) | Q(end_time=time(0)),
+                name="availability_rule_ends_after_start",
             ),
         ]
 
@@ -51,6 +58,8 @@ class AvailabilityOverride(models.Model):
     """One date that differs from the weekly rules, in the specialist's zone:
     extra hours (start and end required) or a day off (a whole day unless a
     range is given, then only that range is blocked)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
     class Kind(models.TextChoices):
         EXTRA_HOURS = "extra_hours", _("Extra hours")
@@ -70,10 +79,11 @@ class AvailabilityOverride(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["extra_hours", "day_off"]), name="availability_override_kind_valid"
             ),
-            # Both times or neither.
+            # Both times or neither; an end of 00:00 is midnight.
             models.CheckConstraint(
                 condition=Q(start_time__isnull=True, end_time__isnull=True)
-                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time")),
+                | Q(start_time__isnull=False, end_time__isnull=False, end_time__gt=F("start_time"))
+                | Q(start_time__isnull=False, end_time__isnull=False, end_time=time(0)),
                 name="availability_override_range_valid",
             ),
             # Extra hours always say which hours.

@@ -3,79 +3,48 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import UTC, date, datetime, timedelta
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from specialists.models import Offering
+from specialists.models import Offering, SpecialistProfile
 
 from . import slots
-from .models import AvailabilityOverride, BookingPolicy, BookingSettings
+from .models import (
+    Appointment,
+    AvailabilityOverride,
+    AvailabilityRule,
+    BookingPolicy,
+    BookingSettings,
+    NextAvailability,
+)
 from .states import SLOT_HOLDING
-
-
-def _settings_for(specialist) -> slots.SlotSettings:
-    stored = booking_settings_for(specialist)
-    return slots.SlotSettings(
-        buffer_before_minutes=stored.buffer_before_minutes,
-        buffer_after_minutes=stored.buffer_after_minutes,
-        minimum_notice_minutes=stored.minimum_notice_minutes,
-        horizon_days=stored.horizon_days,
-        slot_increment_minutes=stored.slot_increment_minutes,
-    )
 
 
 def free_slots_for_offering(
     *, offering: Offering, start_on: date, end_on: date, now: datetime | None = None, ignoring=None, appointments=True
 ):
     """Free start times (aware UTC) for `offering` between two local dates of
-    the specialist, minus slot-holding appointments and blocked time.
-
-    A day off without hours removes the day; a day off with hours blocks
-    only those hours (fed to the engine as busy time); extra hours add a
-    range. Four queries whatever the range. `ignoring` is an appointment
-    whose own time counts as free (the one being rescheduled);
-    `appointments=False` ignores them all (the working hours alone).
+    the specialist, minus slot-holding appointments and blocked time (read
+    as `slot_inputs_for_specialists` reads them). `ignoring` is an
+    appointment whose own time counts as free (the one being rescheduled);
+    `appointments=False` ignores them all (the working hours alone). Four
+    queries whatever the range.
     """
-    specialist = offering.specialist
-    zone = zoneinfo.ZoneInfo(specialist.user.timezone)
-    rules = [
-        slots.WeeklyRule(rule.weekday, rule.start_time, rule.end_time) for rule in specialist.availability_rules.all()
-    ]
-    overrides, busy = [], []
-    for override in specialist.availability_overrides.filter(date_on__range=(start_on, end_on)):
-        if override.kind == AvailabilityOverride.Kind.EXTRA_HOURS:
-            overrides.append(
-                slots.DateOverride(override.date_on, (slots.TimeRange(override.start_time, override.end_time),))
-            )
-        elif override.start_time is None:
-            overrides.append(slots.DateOverride(override.date_on, day_off=True))
-        else:
-            local = [
-                datetime.combine(override.date_on, moment, tzinfo=zone)
-                for moment in (override.start_time, override.end_time)
-            ]
-            busy.append(slots.BusyInterval(local[0].astimezone(UTC), local[1].astimezone(UTC)))
-    window_start = datetime.combine(start_on - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-    window_end = datetime.combine(end_on + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
-    holding = specialist.appointments.filter(
-        status__in=SLOT_HOLDING, starts_at__lt=window_end, ends_at__gt=window_start
-    )
-    if ignoring is not None:
-        holding = holding.exclude(pk=ignoring.pk)
-    if not appointments:
-        holding = holding.none()
-    busy += [slots.BusyInterval(start, end) for start, end in holding.values_list("starts_at", "ends_at")]
-    return slots.free_slots(
-        zone=zone,
-        rules=rules,
-        duration_minutes=offering.duration_minutes,
-        now=now or timezone.now(),
+    inputs = slot_inputs_for_specialists(
+        specialist_ids=[offering.specialist_id],
         start_on=start_on,
         end_on=end_on,
-        overrides=overrides,
-        busy=busy,
-        settings=_settings_for(specialist),
+        ignoring=ignoring,
+        appointments=appointments,
+    )[offering.specialist_id]
+    return inputs.free_slots(
+        duration_minutes=offering.duration_minutes, start_on=start_on, end_on=end_on, now=now or timezone.now()
     )
 
 
@@ -123,3 +92,184 @@ def cancellation_window_hours(specialist) -> int:
     if own is not None:
         return own
     return booking_policy_for(specialist.organization).cancellation_window_hours
+
+
+# Apps above booking that link patients to specialists (care) register a
+# source here: a callable(specialist) -> queryset of patient ids.
+_patient_sources = []
+
+
+def register_patient_source(source) -> None:
+    if source not in _patient_sources:
+        _patient_sources.append(source)
+
+
+def patients_of_specialist(specialist) -> QuerySet:
+    """The people a specialist may propose times to: anyone who booked or
+    asked them, and the patients other apps link to them (care)."""
+    linked = Q(appointments__specialist=specialist) | Q(availability_requests__specialist=specialist)
+    for source in _patient_sources:
+        linked |= Q(pk__in=source(specialist))
+    return get_user_model().objects.filter(linked, is_active=True).distinct().order_by("full_name", "email")
+
+
+# --- The slot engine's inputs, for one specialist or a directory page --------
+
+
+@dataclass(frozen=True)
+class SlotInputs:
+    """What the slot engine needs of one specialist for a span of dates:
+    their zone and settings, weekly rules, that span's overrides and the
+    busy time of their slot-holding appointments."""
+
+    zone: zoneinfo.ZoneInfo
+    settings: slots.SlotSettings
+    rules: tuple[slots.WeeklyRule, ...]
+    overrides: tuple[slots.DateOverride, ...]
+    busy: tuple[slots.BusyInterval, ...]
+
+    def free_slots(self, *, duration_minutes: int, start_on: date, end_on: date, now: datetime) -> list[datetime]:
+        """Free starts (aware UTC) between two local dates, both within the
+        span the inputs were loaded for."""
+        return slots.free_slots(
+            zone=self.zone,
+            rules=self.rules,
+            duration_minutes=duration_minutes,
+            now=now,
+            start_on=start_on,
+            end_on=end_on,
+            overrides=self.overrides,
+            busy=self.busy,
+            settings=self.settings,
+        )
+
+
+# The settings the slot engine reads (BookingSettings field = SlotSettings field).
+_SETTINGS_FIELDS = (
+    "buffer_before_minutes",
+    "buffer_after_minutes",
+    "minimum_notice_minutes",
+    "horizon_days",
+    "slot_increment_minutes",
+)
+
+
+def slot_inputs_for_specialists(
+    *, specialist_ids, start_on: date, end_on: date, ignoring=None, appointments=True
+) -> dict[int, SlotInputs]:
+    """The slot engine's inputs of each specialist in `specialist_ids`
+    (unknown ids are left out) for the dates `start_on`..`end_on`.
+
+    The batch form of what `free_slots_for_offering` loads for one, read
+    the same way: a day off without hours removes the day, a day off with
+    hours is busy time, extra hours add a range, and slot-holding
+    appointments near the span are busy. Four queries whatever the number
+    of specialists, so a page of the directory costs the same as one card.
+    The dates bound every specialist alike: give a day more on each side
+    than the local dates asked of any of them. `ignoring` and
+    `appointments` as in `free_slots_for_offering`.
+    """
+    # The zone and the stored settings (NULLs without a row) in one query.
+    names = ["pk", "user__timezone", *(f"booking_settings__{field}" for field in _SETTINGS_FIELDS)]
+    zones, settings = {}, {}
+    for pk, zone_name, *values in SpecialistProfile.objects.filter(pk__in=list(specialist_ids)).values_list(*names):
+        zones[pk] = zoneinfo.ZoneInfo(zone_name)
+        settings[pk] = slots.SlotSettings(
+            **{
+                field: BookingSettings._meta.get_field(field).default if value is None else value
+                for field, value in zip(_SETTINGS_FIELDS, values, strict=True)
+            }
+        )
+    rules = defaultdict(list)
+    weekly = AvailabilityRule.objects.filter(specialist_id__in=list(zones)).order_by()
+    for specialist_id, weekday, start, end in weekly.values_list("specialist_id", "weekday", "start_time", "end_time"):
+        rules[specialist_id].append(slots.WeeklyRule(weekday, start, end))
+    overrides, busy = defaultdict(list), defaultdict(list)
+    for override in AvailabilityOverride.objects.filter(
+        specialist_id__in=list(zones), date_on__range=(start_on, end_on)
+    ):
+        zone = zones[override.specialist_id]
+        if override.kind == AvailabilityOverride.Kind.EXTRA_HOURS:
+            overrides[override.specialist_id].append(
+                slots.DateOverride(override.date_on, (slots.TimeRange(override.start_time, override.end_time),))
+            )
+        elif override.start_time is None:
+            overrides[override.specialist_id].append(slots.DateOverride(override.date_on, day_off=True))
+        else:
+            # An end of 00:00 is midnight: the start of the next day.
+            end_on_day = override.date_on + timedelta(days=1) if override.end_time == time(0) else override.date_on
+            local = [
+                datetime.combine(override.date_on, override.start_time, tzinfo=zone),
+                datetime.combine(end_on_day, override.end_time, tzinfo=zone),
+            ]
+            busy[override.specialist_id].append(slots.BusyInterval(local[0].astimezone(UTC), local[1].astimezone(UTC)))
+    window_start = datetime.combine(start_on - timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    window_end = datetime.combine(end_on + timedelta(days=2), datetime.min.time(), tzinfo=UTC)
+    holding = Appointment.objects.filter(
+        specialist_id__in=list(zones), status__in=SLOT_HOLDING, starts_at__lt=window_end, ends_at__gt=window_start
+    )
+    if ignoring is not None:
+        holding = holding.exclude(pk=ignoring.pk)
+    if not appointments:
+        holding = holding.none()
+    for specialist_id, starts_at, ends_at in holding.values_list("specialist_id", "starts_at", "ends_at").order_by():
+        busy[specialist_id].append(slots.BusyInterval(starts_at, ends_at))
+    return {
+        pk: SlotInputs(
+            zone=zone,
+            settings=settings[pk],
+            rules=tuple(rules[pk]),
+            overrides=tuple(overrides[pk]),
+            busy=tuple(busy[pk]),
+        )
+        for pk, zone in zones.items()
+    }
+
+
+def shortest_direct_durations(*, specialist_ids) -> dict[int, int]:
+    """Specialist id → the length of their shortest active offering that
+    patients book directly; specialists without one are left out. One
+    query."""
+    durations: dict[int, int] = {}
+    rows = (
+        Offering.objects.filter(
+            specialist_id__in=list(specialist_ids), is_active=True, booking_mode=Offering.BookingMode.DIRECT
+        )
+        .order_by("specialist_id", "duration_minutes")
+        .values_list("specialist_id", "duration_minutes")
+    )
+    for specialist_id, minutes in rows:
+        durations.setdefault(specialist_id, minutes)
+    return durations
+
+
+def next_available_annotate(profiles: QuerySet, *, now: datetime | None = None) -> QuerySet:
+    """`profiles` (SpecialistProfile) with what a card says about their
+    next free time, in the same query:
+
+    - `next_available_at`: the stored earliest free start, or None;
+    - `next_available_known`: whether there is a value to show (a new
+      profile waits for the sweep, and a stored start already past means
+      the sweep is behind: say nothing rather than something wrong);
+    - `booking_horizon_days`: how far ahead they take bookings;
+    - `books_directly`: whether any active offering is booked directly
+      (if not, the card says "On request").
+
+    Correlated subqueries rather than joins: PostgreSQL evaluates them for
+    the page's rows only (unless sorting or filtering needs them), and plans
+    the query several times faster than with two more outer joins.
+    """
+    direct = Offering.objects.filter(
+        specialist_id=OuterRef("pk"), is_active=True, booking_mode=Offering.BookingMode.DIRECT
+    )
+    now = now or timezone.now()
+    stored = NextAvailability.objects.filter(specialist_id=OuterRef("pk"))
+    horizon = BookingSettings.objects.filter(specialist_id=OuterRef("pk")).values("horizon_days")
+    return profiles.annotate(
+        next_available_at=Subquery(stored.filter(starts_at__gt=now).values("starts_at")),
+        next_available_known=Exists(stored.filter(Q(starts_at__isnull=True) | Q(starts_at__gt=now))),
+        booking_horizon_days=Coalesce(
+            Subquery(horizon), Value(BookingSettings._meta.get_field("horizon_days").default)
+        ),
+        books_directly=Exists(direct),
+    )

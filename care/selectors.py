@@ -24,3 +24,10 @@ def active_patient_counts(*, specialist_ids, program=None) -> dict[int, int]:
         .values_list("pk", "active")
     )
     return dict(rows)
+
+
+def patient_ids_of_specialist(specialist) -> QuerySet:
+    """Ids of the patients in active care with `specialist`."""
+    return CareRelationship.objects.filter(specialist=specialist, status=CareRelationship.Status.ACTIVE).values(
+        "patient_id"
+    )

@@ -16,4 +16,27 @@ app.conf.beat_schedule = {
         "task": "core.clear_expired_sessions",
         "schedule": 60 * 60,
     },
+    # Every minute: send the booking reminders that are due. Each run claims
+    # rows with SKIP LOCKED, so an overlapping run cannot send one twice;
+    # a run not started within the minute is dropped (the next one covers it).
+    "send-due-reminders": {
+        "task": "booking.send_due_reminders",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+    # Every minute: let holds, proposals and unpaid bookings past their
+    # deadline lapse, so their times free up for others.
+    "expire-due-appointments": {
+        "task": "booking.expire_due",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+    # Every five minutes: recompute the directory's "next available" of the
+    # specialists whose stored time has run out (minimum notice overtook it,
+    # or it is an hour old). Idempotent; a late run is dropped, not queued.
+    "refresh-next-available": {
+        "task": "booking.refresh_next_available",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
+    },
 }

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("patients.urls")),
     path("", include("specialists.urls")),
     path("", include("discovery.urls")),
+    path("", include("booking.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

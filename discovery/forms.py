@@ -8,18 +8,21 @@ are dropped and reported as notices, never as errors.
 from __future__ import annotations
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Tag
 from core.money import Money, exponent
 from specialists.models import SpecialistProfile
 
-from .selectors import DirectoryFilters, Sort
+from .selectors import AVAILABLE_WITHIN_MAX_DAYS, DirectoryFilters, Sort
 
 # Price steps offered in the form, in major units of the directory currency.
 PRICE_STEPS_MAJOR = (30, 50, 75, 100, 150, 200)
 PRICE_MAX_MINOR = 10_000_000  # the most an offering may cost (specialists.Offering)
+# "Available within" steps offered in the form, in days; the URL takes any
+# number from 1 to AVAILABLE_WITHIN_MAX_DAYS.
+AVAILABLE_WITHIN_STEPS = (1, 3, 7, 14)
 # A long list of garbage values gets a few notices, not a wall of them.
 NOTICES_PER_FIELD = 3
 NOTICE_VALUE_CHARS = 40
@@ -56,7 +59,7 @@ class DirectoryFilterForm(forms.Form):
     SORT_CHOICES = [
         (Sort.RELEVANCE, _("Best match")),
         (Sort.PRICE, _("Lowest price")),
-        (Sort.AVAILABILITY, _("Soonest availability")),
+        (Sort.AVAILABILITY, _("Soonest available")),
     ]
     GENDER_CHOICES = [
         ("", _("Any")),
@@ -77,6 +80,7 @@ class DirectoryFilterForm(forms.Form):
     gender = LenientChoiceField(label=_("Specialist's gender"), required=False, choices=GENDER_CHOICES)
     min_price = forms.CharField(label=_("Lowest price"), required=False, widget=forms.Select)
     max_price = forms.CharField(label=_("Highest price"), required=False, widget=forms.Select)
+    available_within_days = forms.CharField(label=_("Available"), required=False, widget=forms.Select)
     sort = LenientChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
     # The notice for an unknown value, per field.
@@ -88,6 +92,9 @@ class DirectoryFilterForm(forms.Form):
         "sort": _("We ignored an unknown sort order “%(value)s”; showing the best matches first."),
         "min_price": _("We ignored a lowest price we could not read: “%(value)s”."),
         "max_price": _("We ignored a highest price we could not read: “%(value)s”."),
+        "available_within_days": _(
+            "We ignored an availability filter we could not read: “%(value)s”. It takes a number of days from 1 to 365."
+        ),
     }
 
     def __init__(self, data=None, *, tags: list[Tag], currency: str = "EUR"):
@@ -102,6 +109,7 @@ class DirectoryFilterForm(forms.Form):
         self.fields["modality"].choices = by_kind.get(Tag.Kind.MODALITY, [])
         for name, anything in (("min_price", _("Any")), ("max_price", _("Any"))):
             self.fields[name].widget.choices = [("", anything), *self._price_choices(name)]
+        self.fields["available_within_days"].widget.choices = [("", _("Any time")), *self._within_choices()]
 
     def _price_choices(self, name: str) -> list[tuple[str, str]]:
         """The price steps, plus a value from the URL that is not one of them
@@ -111,6 +119,14 @@ class DirectoryFilterForm(forms.Form):
         if current is not None and current not in steps:
             steps = sorted([*steps, current])
         return [(str(minor), Money(minor, self.currency).format()) for minor in steps]
+
+    def _within_choices(self) -> list[tuple[str, str]]:
+        """The day steps, plus a number from the URL that is not one of them."""
+        steps = list(AVAILABLE_WITHIN_STEPS)
+        current = _parse_days(self.data.get("available_within_days")) if self.is_bound else None
+        if current is not None and current not in steps:
+            steps = sorted([*steps, current])
+        return [(str(days), _within_label(days)) for days in steps]
 
     def _notice(self, name: str, value) -> None:
         self.notices.append(self.UNKNOWN[name] % {"value": _shown(value)})
@@ -152,8 +168,6 @@ class DirectoryFilterForm(forms.Form):
         if not self.fields["sort"].valid_value(value):
             self._notice("sort", value)
             return Sort.RELEVANCE
-        if value == Sort.AVAILABILITY:
-            self.notices.append(gettext("Sorting by soonest availability arrives with booking."))
         return value
 
     def _clean_price(self, name: str) -> int | None:
@@ -168,6 +182,13 @@ class DirectoryFilterForm(forms.Form):
 
     def clean_max_price(self):
         return self._clean_price("max_price")
+
+    def clean_available_within_days(self):
+        raw = self.cleaned_data["available_within_days"]
+        days = _parse_days(raw)
+        if raw and days is None:
+            self._notice("available_within_days", raw)
+        return days
 
     def clean(self):
         data = super().clean()
@@ -201,7 +222,8 @@ class DirectoryFilterForm(forms.Form):
             gender=data.get("gender") or "",
             min_price_minor=data.get("min_price"),
             max_price_minor=data.get("max_price"),
-            sort=Sort.RELEVANCE if sort == Sort.AVAILABILITY else sort,
+            available_within_days=data.get("available_within_days"),
+            sort=sort,
         )
 
 
@@ -214,6 +236,25 @@ def _parse_price(raw) -> int | None:
         return None
     value = int(raw)
     return value if value <= PRICE_MAX_MINOR else None
+
+
+def _parse_days(raw) -> int | None:
+    """A whole number of days from 1 to AVAILABLE_WITHIN_MAX_DAYS, or None."""
+    if raw is None:
+        return None
+    raw = str(raw).strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > len(str(AVAILABLE_WITHIN_MAX_DAYS)):
+        return None
+    value = int(raw)
+    return value if 1 <= value <= AVAILABLE_WITHIN_MAX_DAYS else None
+
+
+def _within_label(days: int) -> str:
+    if days == 7:
+        return gettext("Within a week")
+    if days == 14:
+        return gettext("Within two weeks")
+    return ngettext("Within a day", "Within %(days)d days", days) % {"days": days}
 
 
 class EnrolmentCodeForm(forms.Form):

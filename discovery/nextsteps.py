@@ -30,9 +30,9 @@ def patient_steps(*, user, **context):
         specialist = relationship.specialist
         yield NextStep(
             title=_("Your specialist: %(name)s") % {"name": specialist.display_name},
-            body=_("Booking opens here soon. Meanwhile you can read their profile again."),
+            body=_("See their next free times and book a session."),
             url=reverse("discovery:profile", args=[specialist.slug]),
-            cta=_("View profile"),
+            cta=_("Book a session"),
             priority=15,
         )
 

@@ -9,6 +9,7 @@ patient enrolled in programs, only those programs' rosters.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
@@ -27,7 +28,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
+from booking.selectors import next_available_annotate
 from care.selectors import care_relationship_list_for_patient
 from core.models import Tag
 from organizations.models import Membership
@@ -48,8 +51,12 @@ SEARCH_MAX_TERMS = 5
 class Sort:
     RELEVANCE = "relevance"
     PRICE = "price"
-    # Accepted now; until booking knows free slots it sorts by relevance.
+    # The stored next free time (booking.NextAvailability), the unknown last.
     AVAILABILITY = "availability"
+
+
+# The most days ahead `available_within_days` accepts: the longest horizon.
+AVAILABLE_WITHIN_MAX_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,7 @@ class DirectoryFilters:
     Tag filters are slugs: any of the slugs within one kind, every kind
     given (a German or English speaker who works with anxiety). Prices are
     integer minor units compared with a specialist's cheapest active offering.
+    `available_within_days` keeps those with a free time that soon.
     """
 
     q: str = ""
@@ -68,6 +76,7 @@ class DirectoryFilters:
     gender: str = ""
     min_price_minor: int | None = None
     max_price_minor: int | None = None
+    available_within_days: int | None = None
     sort: str = Sort.RELEVANCE
 
     @property
@@ -86,8 +95,8 @@ class DirectoryFilters:
 
     @property
     def is_filtered(self) -> bool:
-        prices = (self.min_price_minor, self.max_price_minor)
-        return bool(self.q or self.tag_filters or self.gender) or any(p is not None for p in prices)
+        numbers = (self.min_price_minor, self.max_price_minor, self.available_within_days)
+        return bool(self.q or self.tag_filters or self.gender) or any(n is not None for n in numbers)
 
 
 class ProfileHidden(Http404):
@@ -128,13 +137,19 @@ def specialist_list_visible(*, viewer) -> QuerySet[SpecialistProfile]:
     return profiles
 
 
-def _with_public_details(profiles: QuerySet[SpecialistProfile]) -> QuerySet[SpecialistProfile]:
+def _with_public_details(
+    profiles: QuerySet[SpecialistProfile], now: datetime | None = None
+) -> QuerySet[SpecialistProfile]:
     """What cards and profile pages show (the specialists app's display
-    queryset) plus the cheapest active price."""
+    queryset) plus the cheapest active price and the next free time
+    (`booking.selectors.next_available_annotate`), all in the same query."""
     cheapest = Offering.objects.filter(specialist_id=OuterRef("pk"), is_active=True).order_by("price_minor", "pk")
-    return specialist_profile_display_queryset(profiles).annotate(
-        min_price_minor=Subquery(cheapest.values("price_minor")[:1]),
-        min_price_currency=Subquery(cheapest.values("currency")[:1]),
+    return next_available_annotate(
+        specialist_profile_display_queryset(profiles).annotate(
+            min_price_minor=Subquery(cheapest.values("price_minor")[:1]),
+            min_price_currency=Subquery(cheapest.values("currency")[:1]),
+        ),
+        now=now,
     )
 
 
@@ -177,18 +192,21 @@ def _order_by_relevance(profiles: QuerySet, filters: DirectoryFilters) -> QueryS
     ).order_by("-name_hits", "-headline_hits", "-matched_tags", "display_name", "pk")
 
 
-def specialist_directory(*, viewer, filters: DirectoryFilters, page_number) -> Page:
+def specialist_directory(*, viewer, filters: DirectoryFilters, page_number, now: datetime | None = None) -> Page:
     """One page of the public directory for `viewer`, filtered and sorted.
 
     Profiles carry `tag_groups`, their active offerings (`offerings.all`),
-    `organization` and `user`, and the cheapest active
-    price as `min_price_minor` / `min_price_currency`. The number of queries
+    `organization` and `user`, the cheapest active price as
+    `min_price_minor` / `min_price_currency`, and the next free time as
+    `next_available_at` and the rest of `next_available_annotate`. The
+    "within N days" filter counts 24-hour days from `now`. The number of queries
     does not depend on the filters or the size of the result: a count, the
     page, its tags and its offerings (plus the viewer's roster, if any).
     `page_number` is whatever the visitor sent; a bad one shows page 1 and a
     too-large one the last page.
     """
-    profiles = _with_public_details(specialist_list_visible(viewer=viewer))
+    now = now or timezone.now()
+    profiles = _with_public_details(specialist_list_visible(viewer=viewer), now)
     for kind, slugs in filters.tag_filters.items():
         profiles = profiles.filter(Exists(_tagged(kind, slugs)))
     if filters.gender:
@@ -201,8 +219,13 @@ def specialist_directory(*, viewer, filters: DirectoryFilters, page_number) -> P
         profiles = profiles.filter(
             Q(display_name__icontains=term) | Q(headline__icontains=term) | Q(bio__icontains=term)
         )
+    if filters.available_within_days is not None:
+        until = now + timedelta(days=filters.available_within_days)
+        profiles = profiles.filter(next_available_at__lte=until)
     if filters.sort == Sort.PRICE:
         profiles = profiles.order_by(F("min_price_minor").asc(nulls_last=True), "display_name", "pk")
+    elif filters.sort == Sort.AVAILABILITY:
+        profiles = profiles.order_by(F("next_available_at").asc(nulls_last=True), "display_name", "pk")
     else:
         profiles = _order_by_relevance(profiles, filters)
     page = Paginator(profiles, PAGE_SIZE).get_page(page_number)

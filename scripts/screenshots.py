@@ -12,6 +12,7 @@ the PNGs land in docs/screenshots/ at 1280x860. Uses Debian's Chromium at
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -30,10 +31,20 @@ OUTPUT = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
 DEMO_PASSWORD = "daraport-demo"
 DEMO_ORG = "daraport-demo-clinic"
 
+
+@dataclass(frozen=True)
+class Follow:
+    """A page reached by opening `path` and following its first link matching `selector`."""
+
+    path: str
+    selector: str
+
+
 ANONYMOUS_PAGES = [
     ("landing", "/"),
     ("signup", "/accounts/signup/"),
     ("directory", "/specialists/?language=pt"),
+    ("directory-soonest", "/specialists/?sort=availability&available_within_days=3"),
     ("profile", "/specialists/lena-hoffmann/"),
 ]
 # (login email, [(file name, path), ...])
@@ -45,6 +56,10 @@ SIGNED_IN_PAGES = [
             ("intake", "/patient/intake/goals/"),
             ("match", "/patient/match/"),
             ("shortlist", "/patient/match/results/"),
+            ("patient-appointments", "/patient/appointments/"),
+            ("patient-book", Follow("/specialists/dr-sam-okafor/", "a[href^='/patient/book/']")),
+            ("patient-proposal", Follow("/patient/appointments/", "a[href^='/patient/proposals/']")),
+            ("patient-notifications", "/patient/notifications/"),
         ],
     ),
     (
@@ -53,6 +68,11 @@ SIGNED_IN_PAGES = [
             ("specialist-home", "/specialist/"),
             ("specialist-profile", "/specialist/profile/"),
             ("specialist-offerings", "/specialist/offerings/"),
+            ("specialist-calendar", "/specialist/calendar/"),
+            ("specialist-hours", "/specialist/calendar/hours/"),
+            ("specialist-appointments", "/specialist/appointments/"),
+            ("specialist-request", Follow("/specialist/appointments/", "a[href^='/specialist/requests/']")),
+            ("specialist-propose", "/specialist/proposals/new/"),
         ],
     ),
     (
@@ -62,6 +82,7 @@ SIGNED_IN_PAGES = [
             ("organization-brand", f"/org/{DEMO_ORG}/brand/"),
             ("organization-specialists", f"/org/{DEMO_ORG}/specialists/"),
             ("organization-programs", f"/org/{DEMO_ORG}/programs/"),
+            ("organization-booking", f"/org/{DEMO_ORG}/booking/"),
         ],
     ),
     ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),
@@ -72,7 +93,10 @@ def say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
 
-def shoot(page: Page, name: str, path: str) -> None:
+def shoot(page: Page, name: str, path: str | Follow) -> None:
+    if isinstance(path, Follow):
+        page.goto(path.path)
+        path = page.locator(path.selector).first.get_attribute("href")
     response = page.goto(path)
     page.wait_for_load_state("networkidle")
     status = response.status if response else None

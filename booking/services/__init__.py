@@ -2,7 +2,9 @@
 
 `appointments` holds the two primitives (create, transition) and the
 database's guarantee against double booking; `scheduling` is booking as
-people do it on top of them; `availability` edits working hours.
+people do it on top of them; `availability` edits working hours, settings,
+the organization's policy and the calendar feed; `reminders` plans and
+sends reminders; `next_available` keeps the directory's earliest free times.
 """
 
 from .appointments import (
@@ -13,6 +15,20 @@ from .appointments import (
     appointment_create,
     appointment_transition,
 )
+from .availability import (
+    MAX_RANGES_PER_DAY,
+    REMINDER_CHOICES,
+    availability_override_add,
+    availability_override_delete,
+    availability_rules_replace,
+    booking_policy_update,
+    booking_settings_update,
+    calendar_feed_create,
+    calendar_feed_revoke,
+    check_day_ranges,
+)
+from .next_available import next_available_refresh, next_available_sweep
+from .reminders import reminders_plan, reminders_send_due
 from .scheduling import (
     HOLD_MINUTES,
     appointment_cancel,
@@ -38,7 +54,9 @@ from .scheduling import (
 
 __all__ = [
     "HOLD_MINUTES",
+    "MAX_RANGES_PER_DAY",
     "REASON_MAX_LENGTH",
+    "REMINDER_CHOICES",
     "SIGNALS",
     "SlotTaken",
     "TransitionNotAllowed",
@@ -54,13 +72,25 @@ __all__ = [
     "appointment_reschedule",
     "appointment_transition",
     "appointments_expire_due",
+    "availability_override_add",
+    "availability_override_delete",
     "availability_request_close",
     "availability_request_create",
+    "availability_rules_replace",
+    "booking_policy_update",
+    "booking_settings_update",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
     "check_bookable",
+    "check_day_ranges",
     "is_late_cancellation",
+    "next_available_refresh",
+    "next_available_sweep",
     "parse_local_start",
     "proposal_accept",
     "proposal_create",
     "proposal_decline",
     "proposal_withdraw",
+    "reminders_plan",
+    "reminders_send_due",
 ]

@@ -52,8 +52,17 @@ def directory_view(request):
         "notices": form.notices,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
+        "times_in_utc": _times_in_utc(request),
     }
     return render(request, template, context)
+
+
+def _times_in_utc(request) -> bool:
+    """Whether times render in UTC (and must say so): the time zone
+    middleware shows a signed-in person's own zone; for anyone else the
+    server knows none (the directory's script, static/js/directory.js,
+    rewrites them in the browser's own)."""
+    return not (request.user.is_authenticated and request.user.timezone)
 
 
 def visible_profile(request, slug: str):
@@ -74,6 +83,8 @@ def profile_view(request, slug):
         "profile": profile,
         "is_patient": is_patient,
         "in_care": is_patient and specialist_is_in_care_with(patient=request.user, profile=profile),
+        # With `profile.next_available_at` (discovery.selectors): say "UTC" after it when set.
+        "times_in_utc": _times_in_utc(request),
     }
     return render(request, "discovery/public/profile.html", context)
 

@@ -32,6 +32,36 @@
     if (panel && !narrow.matches) panel.open = true;
   });
 
+  // A visitor who is not signed in sees the cards' times in UTC (the server
+  // does not know their zone): show them in the browser's own zone instead.
+  // Written as the server writes them for signed-in people: "Tue 24 Nov, 13:00".
+  const showLocalTimes = () => {
+    let format;
+    try {
+      format = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        weekday: "short",
+        day: "numeric",
+        month: "short",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      });
+    } catch (error) {
+      return; // the UTC text stays, and says so
+    }
+    const text = (moment) => {
+      const part = Object.fromEntries(format.formatToParts(moment).map(({ type, value }) => [type, value]));
+      return `${part.weekday} ${part.day} ${part.month}, ${part.hour}:${part.minute}`;
+    };
+    for (const element of document.querySelectorAll("time[data-browser-zone]")) {
+      const moment = new Date(element.dateTime);
+      if (!Number.isNaN(moment.getTime())) element.textContent = text(moment);
+      element.removeAttribute("data-browser-zone");
+    }
+  };
+  document.body.addEventListener("htmx:afterSettle", showLocalTimes);
+  showLocalTimes();
+
   const tray = document.getElementById("compare-form");
   if (!tray) return;
   const max = Number(tray.dataset.max || 3);

@@ -3,7 +3,14 @@ from datetime import timedelta
 import factory
 from django.utils import timezone
 
-from booking.models import Appointment, AvailabilityOverride, AvailabilityRule, BookingSettings
+from booking.models import (
+    Appointment,
+    AvailabilityOverride,
+    AvailabilityRequest,
+    AvailabilityRule,
+    BookingSettings,
+    Proposal,
+)
 from booking.states import AppointmentStatus
 from tests.accounts.factories import UserFactory
 from tests.specialists.factories import OfferingFactory, SpecialistProfileFactory
@@ -35,6 +42,10 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     specialist_timezone = factory.SelfAttribute("specialist.user.timezone")
 
     class Params:
+        held = factory.Trait(
+            status=AppointmentStatus.HELD,
+            expires_at=factory.LazyFunction(lambda: timezone.now() + timedelta(minutes=10)),
+        )
         proposed = factory.Trait(status=AppointmentStatus.PROPOSED)
         awaiting_payment = factory.Trait(status=AppointmentStatus.AWAITING_PAYMENT)
         confirmed = factory.Trait(status=AppointmentStatus.CONFIRMED)
@@ -79,3 +90,30 @@ class BookingSettingsFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["specialist"]
 
     specialist = factory.SubFactory(SpecialistProfileFactory)
+
+
+class AvailabilityRequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AvailabilityRequest
+
+    patient = factory.SubFactory(UserFactory, timezone="America/New_York")
+    specialist = factory.SubFactory(SpecialistProfileFactory)
+    windows = factory.LazyFunction(
+        lambda: [{"date": next_week_at(12).date().isoformat(), "from": "17:00", "until": "19:00"}]
+    )
+    patient_timezone = factory.SelfAttribute("patient.timezone")
+    note = "Evenings suit me best."
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """An open proposal without options; add them with
+    `AppointmentFactory(proposed=True, proposal=..., expires_at=...)`, or use
+    `booking.services.proposal_create` to get both."""
+
+    class Meta:
+        model = Proposal
+
+    patient = factory.SubFactory(UserFactory, timezone="America/New_York")
+    offering = factory.SubFactory(OfferingFactory)
+    specialist = factory.SelfAttribute("offering.specialist")
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection, connections
 
 from booking.models import Appointment
-from booking.services import SlotTaken, appointment_create
+from booking.services import SlotTaken, appointment_create, appointment_hold
 from booking.states import AppointmentStatus
 from tests.accounts.factories import UserFactory
-from tests.booking.factories import next_week_at
+from tests.booking.factories import AvailabilityRuleFactory, next_week_at
 from tests.specialists.factories import OfferingFactory
 
 pytestmark = [
@@ -41,9 +41,14 @@ def pool_for_every_client():
         options["pool"] = saved
 
 
-def race(offering, starts_ats) -> list[str]:
+def race(offering, starts_ats, book=None) -> list[str]:
     """Book each start time from its own thread and connection, all released
     at the same moment; returns "won" or "taken" per thread."""
+    book = book or (
+        lambda patient, starts_at: appointment_create(
+            patient=patient, offering=offering, starts_at=starts_at, status=AppointmentStatus.CONFIRMED, by=patient
+        )
+    )
     patients = [UserFactory() for _ in starts_ats]
     barrier = threading.Barrier(len(starts_ats), timeout=30)
     outcomes = []
@@ -52,9 +57,7 @@ def race(offering, starts_ats) -> list[str]:
         try:
             connections["default"].ensure_connection()
             barrier.wait()
-            appointment_create(
-                patient=patient, offering=offering, starts_at=starts_at, status=AppointmentStatus.CONFIRMED, by=patient
-            )
+            book(patient, starts_at)
             outcomes.append("won")
         except SlotTaken:
             outcomes.append("taken")
@@ -84,3 +87,21 @@ def test_twenty_simultaneous_bookings_of_overlapping_slots_let_exactly_one_throu
     outcomes = race(offering, [next_week_at(8) + timedelta(minutes=10 * n) for n in range(CLIENTS)])
     assert sorted(outcomes) == ["taken"] * (CLIENTS - 1) + ["won"]
     assert Appointment.objects.filter(specialist=offering.specialist).count() == 1
+
+
+def test_twenty_patients_holding_one_free_time_through_the_booking_service_let_exactly_one_through(
+    pool_for_every_client,
+):
+    """The whole self-booking path: availability checked, then the hold."""
+    offering = OfferingFactory(duration_minutes=50, specialist__user__timezone="UTC")
+    start = next_week_at(10)
+    AvailabilityRuleFactory(
+        specialist=offering.specialist, weekday=start.weekday(), start_time="08:00", end_time="18:00"
+    )
+    outcomes = race(
+        offering,
+        [start] * CLIENTS,
+        book=lambda patient, starts_at: appointment_hold(patient=patient, offering=offering, starts_at=starts_at),
+    )
+    assert sorted(outcomes) == ["taken"] * (CLIENTS - 1) + ["won"]
+    assert Appointment.objects.get(specialist=offering.specialist).status == AppointmentStatus.HELD

@@ -235,10 +235,10 @@ def test_the_form_shows_prices_in_major_units_of_the_currency(db):
     assert ("30", "¥30") in form.fields["min_price"].widget.choices
 
 
-def test_sorting_by_availability_is_accepted_and_falls_back_to_relevance(db):
+def test_sorting_by_availability_is_accepted_without_a_notice(db):
     form = parse("sort=availability")
-    assert form.filters.sort == Sort.RELEVANCE
-    assert form.notices == ["Sorting by soonest availability arrives with booking."]
+    assert form.filters.sort == Sort.AVAILABILITY
+    assert form.notices == []
 
 
 def test_a_search_with_a_null_character_is_ignored_with_a_notice_not_an_error(client, cast):

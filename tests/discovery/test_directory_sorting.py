@@ -59,15 +59,13 @@ def test_equal_prices_fall_back_to_the_name(org):
     assert order(sort=Sort.PRICE) == ["Abe", "Zara"]
 
 
-def test_sorting_by_availability_lists_like_best_match_with_a_notice(client, org):
+def test_sorting_by_availability_without_known_times_falls_back_to_the_name(client, org):
+    """Soonest first is tested in test_directory_next_available.py."""
     SpecialistProfileFactory(organization=org, display_name="Zoe Rivers")
     SpecialistProfileFactory(organization=org, display_name="Aaron Bell", bio="Rivers.")
-    url = reverse("discovery:directory")
-    by_relevance = client.get(url, {"q": "rivers"})
-    by_availability = client.get(url, {"q": "rivers", "sort": "availability"})
-    names = [p.display_name for p in by_availability.context["page"].object_list]
-    assert names == [p.display_name for p in by_relevance.context["page"].object_list] == ["Zoe Rivers", "Aaron Bell"]
-    assert "Sorting by soonest availability arrives with booking." in by_availability.content.decode()
+    response = client.get(reverse("discovery:directory"), {"q": "rivers", "sort": "availability"})
+    assert [p.display_name for p in response.context["page"].object_list] == ["Aaron Bell", "Zoe Rivers"]
+    assert response.context["notices"] == []
 
 
 def test_the_sort_choice_is_kept_in_the_sort_menu(client, org):

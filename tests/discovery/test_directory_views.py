@@ -257,7 +257,7 @@ def test_the_profile_shows_everything_and_the_active_offerings(client, anna):
         "80 minutes",
         "on request",
         "€140.00",
-        "Booking opens soon",
+        "Request a time",
     ]:
         assert text in html, text
     assert "Old package" not in html

@@ -1,0 +1,200 @@
+"""Demo calendars and bookings, so every booking page has something real to show.
+
+Every approved demo specialist gets weekly hours; the demo specialist (Sam)
+gets a booked week, a request waiting for an answer and a patient asking for
+other times; the demo patient (Alex) has a booked session, a past one, and
+times proposed by a second specialist. Made through the services wherever
+the times are in the future, so the history, emails and notifications are
+the ones a visitor would cause. Idempotent: skipped once Sam has bookings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from core.timeutils import to_zone
+from organizations.models import Membership, Organization
+from organizations.services import membership_grant
+from specialists.models import Offering, SpecialistProfile
+
+from . import selectors, services
+from .models import AvailabilityOverride, AvailabilityRule, BookingPolicy, BookingSettings
+from .states import AppointmentStatus
+
+ORG_SLUG = "daraport-demo-clinic"
+PASSWORD = "daraport-demo"
+SAM = "specialist@demo.daraport.test"
+ALEX = "patient@demo.daraport.test"
+# Two more demo patients, so the specialist's side has people in it.
+PATIENTS = [
+    ("priya.natarajan@patients.demo.daraport.test", "Priya Natarajan", "Europe/London"),
+    ("tomas.ferreira@patients.demo.daraport.test", "Tomás Ferreira", "America/Sao_Paulo"),
+]
+
+# Weekly patterns (weekday, from, until), spread over the demo specialists.
+MORNINGS = [(day, time(9), time(13)) for day in range(5)]
+OFFICE = [(day, start, end) for day in range(5) for start, end in ((time(9), time(12, 30)), (time(13, 30), time(17)))]
+EVENINGS = [*((day, time(16), time(20, 30)) for day in (0, 1, 2, 3)), (5, time(10), time(14))]
+LONG_DAYS = [(day, time(8), time(18)) for day in (1, 2, 3)]
+PATTERNS = [OFFICE, MORNINGS, EVENINGS, LONG_DAYS]
+SAM_HOURS = [*OFFICE, (1, time(18), time(20)), (3, time(18), time(20))]
+
+
+def seed() -> list[str]:
+    org = Organization.objects.filter(slug=ORG_SLUG).first()
+    User = get_user_model()
+    sam = User.objects.filter(email=SAM).first()
+    if org is None or sam is None or not hasattr(sam, "specialist_profile"):
+        return ["skipped: the demo organization or specialist is missing"]
+    BookingPolicy.objects.get_or_create(organization=org)
+    profiles = SpecialistProfile.objects.filter(organization=org, status=SpecialistProfile.Status.APPROVED)
+    without_hours = profiles.exclude(pk__in=AvailabilityRule.objects.values("specialist_id")).order_by("slug")
+    for index, profile in enumerate(without_hours):
+        _hours(profile, SAM_HOURS if profile.user_id == sam.pk else PATTERNS[index % len(PATTERNS)])
+
+    lines = [f"weekly hours for {profiles.count()} specialists"]
+    if not sam.specialist_profile.appointments.exists():
+        lines += _bookings(org, sam.specialist_profile)
+    services.next_available_refresh(specialist_ids=list(profiles.values_list("pk", flat=True)))
+    return lines
+
+
+def _hours(profile: SpecialistProfile, pattern) -> None:
+    AvailabilityRule.objects.bulk_create(
+        AvailabilityRule(specialist=profile, weekday=day, start_time=start, end_time=end) for day, start, end in pattern
+    )
+    BookingSettings.objects.get_or_create(
+        specialist=profile, defaults={"minimum_notice_minutes": 12 * 60, "slot_increment_minutes": 30}
+    )
+
+
+def _demo_patient(org, email, name, zone):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": name, "timezone": zone})
+    if created:
+        user.password = make_password(PASSWORD)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        membership_grant(organization=org, user=user, role=Membership.Role.PATIENT)
+    return user
+
+
+def _free(offering, *, after_days: int, nth: int = 0, from_hour: int = 0):
+    """The `nth` free start at least `after_days` days from now, at or after
+    `from_hour` o'clock in the specialist's zone."""
+    today = timezone.now().date()
+    zone = offering.specialist.user.timezone
+    free = [
+        start
+        for start in selectors.free_slots_for_offering(
+            offering=offering,
+            start_on=today + timedelta(days=after_days),
+            end_on=today + timedelta(days=after_days + 21),
+        )
+        if to_zone(start, zone).hour >= from_hour
+    ]
+    return free[nth]
+
+
+def _two_days(offering, *, after_days: int, from_hour: int = 0):
+    """Free starts on two different days, for a proposal."""
+    first = _free(offering, after_days=after_days, from_hour=from_hour)
+    later = (first - timezone.now()).days + 1
+    return [first, _free(offering, after_days=later + 1, from_hour=from_hour)]
+
+
+def _booked(patient, offering, starts_at):
+    held = services.appointment_hold(patient=patient, offering=offering, starts_at=starts_at)
+    return services.appointment_hold_confirm(appointment=held, by=patient)
+
+
+@transaction.atomic
+def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
+    User = get_user_model()
+    alex = User.objects.get(email=ALEX)
+    priya, tomas = (_demo_patient(org, *patient) for patient in PATIENTS)
+    initial, follow_up, check_in = sam.offerings.order_by("position", "price_minor")[:3]
+
+    # Alex: a session held last month, the next one booked, a day off noted.
+    past_start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=21)
+    past = services.appointment_create(
+        patient=alex, offering=initial, starts_at=past_start, status=AppointmentStatus.CONFIRMED, by=alex
+    )
+    services.appointment_transition(appointment=past, to=AppointmentStatus.COMPLETED, by=sam.user)
+    _booked(alex, follow_up, _free(follow_up, after_days=2))
+
+    # Priya: booked this week, and moved once (the history shows the move).
+    priya_session = _booked(priya, initial, _free(initial, after_days=1))
+    services.appointment_reschedule(
+        appointment=priya_session,
+        starts_at=_free(initial, after_days=3, nth=2),
+        by=priya,
+        reason="A work trip came up.",
+    )
+    # Tomás asks for evenings Sam does not offer yet; and sends a request for a check-in time.
+    today = timezone.now().astimezone(timezone.get_default_timezone()).date()
+    services.availability_request_create(
+        patient=tomas,
+        specialist=sam,
+        offering=initial,
+        windows=[
+            {"date": today + timedelta(days=4), "from": time(19), "until": time(21)},
+            {"date": today + timedelta(days=6), "from": time(18), "until": time(20)},
+        ],
+        note="I work shifts until six; evenings after 19:00 my time would be easiest.",
+    )
+    check_in.booking_mode = Offering.BookingMode.ON_REQUEST
+    check_in.save(update_fields=["booking_mode"])
+    services.appointment_request(
+        patient=tomas, offering=check_in, starts_at=_free(check_in, after_days=5, from_hour=18)
+    )
+    # Sam offers Priya two follow-up times.
+    services.proposal_create(
+        specialist=sam,
+        patient=priya,
+        offering=follow_up,
+        starts_at=_two_days(follow_up, after_days=8),
+        expires_at=timezone.now() + timedelta(days=3),
+        note="Two options for our next session; let me know if neither works.",
+        by=sam.user,
+    )
+
+    # A conference day off for Sam next week.
+    AvailabilityOverride.objects.create(
+        specialist=sam,
+        date_on=_next_weekday(today, 4) + timedelta(days=7),
+        kind=AvailabilityOverride.Kind.DAY_OFF,
+        note="Conference",
+    )
+
+    # A second specialist proposes two times to Alex.
+    other = (
+        SpecialistProfile.objects.filter(organization=org, status=SpecialistProfile.Status.APPROVED)
+        .exclude(pk=sam.pk)
+        .order_by("slug")
+        .first()
+    )
+    offering = other.offerings.filter(is_active=True).first()
+    services.proposal_create(
+        specialist=other,
+        patient=alex,
+        offering=offering,
+        starts_at=_two_days(offering, after_days=4),
+        expires_at=timezone.now() + timedelta(days=2),
+        note="Here are two times I can offer for a first conversation. Pick whichever suits you.",
+        by=other.user,
+    )
+    return [
+        f"{SAM}: booked sessions, a time request and an availability request waiting at /specialist/appointments/",
+        f"{ALEX}: a booked session and times proposed by {other.display_name} at /patient/appointments/",
+    ]
+
+
+def _next_weekday(day: date, weekday: int) -> date:
+    return day + timedelta(days=(weekday - day.weekday()) % 7)

@@ -1,0 +1,120 @@
+"""Booking's cards on the patient home (booking/nextsteps.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from booking import services
+from booking.nextsteps import NEXT_SESSION_PRIORITY, PAYMENT_PRIORITY, PROPOSAL_PRIORITY, patient_steps
+from core import nextsteps
+from core.portals import Portal
+from organizations.models import Membership
+from tests.booking.factories import AppointmentFactory
+from tests.conftest import member
+from tests.specialists.factories import OfferingFactory, SpecialistProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)  # Friday
+TUESDAY_9 = datetime(2026, 11, 24, 14, tzinfo=UTC)  # 09:00 in New York
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def patient(org):
+    return member(org, Membership.Role.PATIENT, timezone="America/New_York")
+
+
+@pytest.fixture
+def offering(org):
+    specialist = SpecialistProfileFactory(organization=org, display_name="Lena Berg", user__timezone="Europe/Berlin")
+    return OfferingFactory(specialist=specialist, name="Initial consultation")
+
+
+def propose(patient, offering, *, starts_at=TUESDAY_9, expires_at=NOW + timedelta(days=1)):
+    return services.proposal_create(
+        specialist=offering.specialist,
+        patient=patient,
+        offering=offering,
+        starts_at=[starts_at],
+        expires_at=expires_at,
+        by=offering.specialist.user,
+    )
+
+
+def test_nothing_booked_means_no_booking_cards(patient):
+    assert list(patient_steps(user=patient)) == []
+
+
+def test_the_next_session_is_named_in_the_patients_zone(patient, offering):
+    later = AppointmentFactory(
+        patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9 + timedelta(days=2)
+    )
+    soonest = AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9)
+    AppointmentFactory(patient=patient, offering=offering, cancelled=True, starts_at=TUESDAY_9 - timedelta(days=1))
+    assert later.starts_at > soonest.starts_at
+    [step] = patient_steps(user=patient)
+    assert step.title == "Your next session: Tue 24 Nov, 09:00 with Lena Berg"
+    assert step.url == reverse("booking:patient-appointment", args=[soonest.public_id])
+    assert step.priority == NEXT_SESSION_PRIORITY
+
+
+def test_an_open_proposal_comes_first_on_the_home(patient, offering):
+    AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9)
+    proposal = propose(patient, offering, starts_at=TUESDAY_9 + timedelta(days=1))
+    cards = nextsteps.home_cards(Portal.PATIENT, user=patient)
+    step = cards["primary_step"]
+    assert step.title == "Lena Berg proposed times for you"
+    assert step.body == "Please choose one by Sat 21 Nov, 07:00; after that the times are released."
+    assert step.url == reverse("booking:patient-proposal", args=[proposal.public_id])
+    assert step.priority == PROPOSAL_PRIORITY
+
+
+def test_an_expired_or_answered_proposal_has_no_card(patient, offering, frozen):
+    answered = propose(patient, offering)
+    services.proposal_decline(proposal=answered, by=patient)
+    propose(patient, offering, starts_at=TUESDAY_9 + timedelta(days=1), expires_at=NOW + timedelta(hours=1))
+    frozen.shift(timedelta(hours=2))
+    assert list(patient_steps(user=patient)) == []
+
+
+def test_a_payment_due_gets_its_own_card(patient, offering):
+    due = AppointmentFactory(
+        patient=patient,
+        offering=offering,
+        awaiting_payment=True,
+        starts_at=TUESDAY_9,
+        expires_at=NOW + timedelta(hours=20),
+    )
+    [step] = patient_steps(user=patient)
+    assert step.title == "Payment due for your session on Tue 24 Nov, 09:00"
+    assert step.body == "Please pay by Sat 21 Nov, 03:00 to confirm it with Lena Berg."
+    assert step.url == reverse("booking:patient-appointment", args=[due.public_id])
+    assert step.priority == PAYMENT_PRIORITY
+
+
+def test_a_lapsed_payment_or_a_past_session_has_no_card(patient, offering):
+    AppointmentFactory(patient=patient, offering=offering, awaiting_payment=True, starts_at=TUESDAY_9, expires_at=NOW)
+    AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=NOW - timedelta(days=1))
+    assert list(patient_steps(user=patient)) == []
+
+
+def test_the_cards_cost_two_queries(patient, offering, django_assert_num_queries):
+    AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9)
+    propose(patient, offering, starts_at=TUESDAY_9 + timedelta(days=1))
+    with django_assert_num_queries(2):
+        assert len(list(patient_steps(user=patient))) == 2
+
+
+def test_the_patient_home_shows_the_next_session(client, patient, offering):
+    AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9)
+    client.force_login(patient)
+    html = client.get(reverse("core:patient-home")).content.decode()
+    assert "Your next session: Tue 24 Nov, 09:00 with Lena Berg" in html
