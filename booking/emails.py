@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -269,13 +269,14 @@ def appointment_notify(*, appointment_id: int, event: str, from_status: str = ""
     """Put the inbox lines an appointment event calls for; returns them.
 
     `event` is the status the appointment entered ("confirmed", …) or
-    "rescheduled". A proposal with several times is announced, declined,
+    "rescheduled". Nothing for a session that is already over (a past one
+    recorded after the fact). A proposal with several times is announced, declined,
     withdrawn or lapsed once, on its earliest time, not once per time.
     """
     appointment = _load(appointment_id)
     build = _LINES.get(event)
-    if build is None:
-        return []
+    if build is None or appointment.ends_at <= timezone.now():
+        return []  # news about a session already over helps nobody
     notifications = []
     # Each reader's lines are worded in their own language.
     for side in _sides(appointment):

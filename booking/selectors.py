@@ -253,7 +253,9 @@ def next_available_annotate(profiles: QuerySet, *, now: datetime | None = None) 
       the sweep is behind: say nothing rather than something wrong);
     - `booking_horizon_days`: how far ahead they take bookings;
     - `books_directly`: whether any active offering is booked directly
-      (if not, the card says "On request").
+      (if not, the card says "On request");
+    - `book_offering_id`: the public id of the offering a card's "Book"
+      button opens (the shortest one booked directly), or None.
 
     Correlated subqueries rather than joins: PostgreSQL evaluates them for
     the page's rows only (unless sorting or filtering needs them), and plans
@@ -272,4 +274,5 @@ def next_available_annotate(profiles: QuerySet, *, now: datetime | None = None) 
             Subquery(horizon), Value(BookingSettings._meta.get_field("horizon_days").default)
         ),
         books_directly=Exists(direct),
+        book_offering_id=Subquery(direct.order_by("duration_minutes", "position").values("public_id")[:1]),
     )

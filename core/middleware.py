@@ -11,7 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from .models import AuditLog
 from .portals import is_staff_member, no_store
+from .selectors import NotYours
+from .services import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -126,3 +129,18 @@ class PrivateResponseMiddleware:
         if request.user.is_authenticated:
             no_store(response)
         return response
+
+
+class DeniedAccessAuditMiddleware:
+    """Every denied access to someone else's record writes an audit row
+    (SECURITY.md), while the answer stays a plain 404."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, NotYours):
+            audit_record(request=request, action=AuditLog.Action.DENIED, obj=exception.obj)

@@ -8,15 +8,30 @@ from django.http import Http404
 from .models import Notification
 
 
+class NotYours(Http404):
+    """The 404 for an object that exists but is someone else's. It answers
+    exactly like any 404; `core.middleware.DeniedAccessAuditMiddleware`
+    records the attempt in the audit log."""
+
+    def __init__(self, obj: Model):
+        super().__init__()
+        self.obj = obj
+
+
 def get_for_user(queryset: QuerySet, public_id) -> Model:
     """The object with `public_id` from `queryset`, which is already narrowed
     to what the user may see; anything else is 404, never 403, so the
     existence of other people's records does not leak.
     """
     try:
-        return queryset.get(public_id=uuid.UUID(str(public_id)))
-    except (ValueError, queryset.model.DoesNotExist):
+        wanted = uuid.UUID(str(public_id))
+    except ValueError:
         raise Http404 from None
+    try:
+        return queryset.get(public_id=wanted)
+    except queryset.model.DoesNotExist:
+        other = queryset.model._base_manager.filter(public_id=wanted).first()
+        raise (Http404 if other is None else NotYours(other)) from None
 
 
 def notifications_for(user, portal: str, limit: int = 50) -> list[Notification]:

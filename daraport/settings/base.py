@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "core.middleware.InvalidFormStatusMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     "core.middleware.PrivateResponseMiddleware",
+    "core.middleware.DeniedAccessAuditMiddleware",
 ]
 
 ROOT_URLCONF = "daraport.urls"

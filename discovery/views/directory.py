@@ -53,6 +53,7 @@ def directory_view(request):
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "times_in_utc": _times_in_utc(request),
+        "can_book": not request.user.is_authenticated or has_portal(request.user, Portal.PATIENT),
     }
     return render(request, template, context)
 

@@ -515,10 +515,14 @@ def test_reading_an_appointment_is_audited(patient_client, patient, offering):
         "booking:appointment-ics",
     ],
 )
-def test_another_patients_appointment_pages_are_404(client, other_patient, patient, offering, name):
+def test_another_patients_appointment_pages_are_404_and_the_attempt_is_audited(
+    client, other_patient, patient, offering, name
+):
     appointment = confirmed(patient, offering)
     client.force_login(other_patient)
     assert client.get(reverse(name, args=[appointment.public_id])).status_code == 404
+    denied = AuditLog.objects.get(action=AuditLog.Action.DENIED)
+    assert (denied.actor, denied.object_public_id) == (other_patient, appointment.public_id)
 
 
 def test_a_cancelled_late_session_shows_the_flag_and_reason(patient_client, patient, offering, frozen):

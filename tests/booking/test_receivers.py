@@ -9,8 +9,9 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
-from booking import services, tasks
+from booking import emails, services, tasks
 from booking.models import Reminder
 from booking.states import AppointmentStatus as S
 from core.models import Notification
@@ -382,3 +383,10 @@ def test_a_cancellation_by_someone_else_names_nobody(offering, patient, speciali
     for message in mail.outbox:
         assert "This session was cancelled." in message.body
         assert "Ana Patient cancelled" not in message.body
+
+
+def test_news_about_a_session_already_over_is_not_put_in_anyones_inbox():
+    start = timezone.now() - timedelta(days=3)
+    past = AppointmentFactory(confirmed=True, starts_at=start, ends_at=start + timedelta(minutes=50))
+    assert emails.appointment_notify(appointment_id=past.pk, event="confirmed", from_status="") == []
+    assert not Notification.objects.exists()

@@ -4,6 +4,7 @@ pages on the way (and the patient's other booking pages) are photographed
 into test-results/booking-patient/."""
 
 import re
+import zoneinfo
 from datetime import time, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from booking import services
 from booking.models import Appointment
 from booking.states import AppointmentStatus
 from organizations.models import Membership
+from tests.accounts.factories import enable_totp
 from tests.booking.factories import AvailabilityRuleFactory
 from tests.browser.helpers import screenshot, signed_in_page
 from tests.conftest import member
@@ -94,6 +96,19 @@ def test_a_patient_books_a_session_from_the_profile(new_page, live_server, patie
     appointment = Appointment.objects.get(patient=patient)
     assert appointment.status == AppointmentStatus.CONFIRMED
     assert appointment.starts_at.isoformat() == picked
+
+    # The specialist sees the same session, in their own zone, at once.
+    enable_totp(specialist.user)
+    specialist_page = signed_in_page(new_page, live_server, specialist.user)
+    specialist_page.goto("/specialist/appointments/")
+    upcoming = specialist_page.locator("section", has=specialist_page.get_by_role("heading", name="Upcoming"))
+    row = upcoming.locator(".appt-row", has_text="Alex Doe")
+    expect(row).to_contain_text("Confirmed")
+    berlin = appointment.starts_at.astimezone(zoneinfo.ZoneInfo("Europe/Berlin"))
+    expect(row).to_contain_text(f"{berlin:%H:%M}")
+    specialist_page.goto(f"/specialist/calendar/?week={berlin.date().isoformat()}")
+    expect(specialist_page.locator(".cal-appt-confirmed", has_text="Alex Doe")).to_be_visible()
+    shoot(specialist_page, "3b-specialist-calendar")
 
     # The patient's other booking pages, to look at.
     proposal = services.proposal_create(

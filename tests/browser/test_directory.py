@@ -46,7 +46,7 @@ def test_filter_by_language_open_a_profile_and_compare_two(page, specialists):
     card(page, "Anna Becker").get_by_role("link", name="Anna Becker").click()
     expect(page.get_by_role("heading", name="Anna Becker", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Sign up to choose Anna Becker")).to_be_visible()
-    expect(page.get_by_role("link", name=re.compile(r"^Book ")).first).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Book ")).first).to_be_visible()
 
     page.goto("/specialists/")
     card(page, "Anna Becker").get_by_label("Compare").check()

@@ -62,6 +62,21 @@ def test_an_anonymous_visitor_sees_the_next_time_in_utc_with_the_zone_named(clie
     assert re.search(r'<time datetime="2026-03-02T08:00:00\+00:00" data-browser-zone>Mon 2 Mar, 08:00 UTC</time>', card)
 
 
+def test_the_card_books_the_shortest_direct_service_for_patients_and_visitors(client, org):
+    ann = specialist(org, "Ann", after=timedelta(hours=20))
+    short = OfferingFactory(specialist=ann, duration_minutes=25)
+    OfferingFactory(specialist=ann, duration_minutes=15, booking_mode=Offering.BookingMode.ON_REQUEST)
+    specialist(org, "Bo", after=None, mode=Offering.BookingMode.ON_REQUEST)
+    book = reverse("booking:book", args=[short.public_id])
+    html = client.get(URL).content.decode()
+    assert f'href="{book}"' in card_of(html, "Ann")
+    assert "/patient/book/" not in card_of(html, "Bo")
+    client.force_login(member(org, Membership.Role.PATIENT))
+    assert f'href="{book}"' in client.get(URL).content.decode()
+    client.force_login(member(org, Membership.Role.SPECIALIST))
+    assert "/patient/book/" not in client.get(URL).content.decode()
+
+
 def test_a_signed_in_visitor_sees_it_in_their_own_zone(client, org):
     specialist(org, "Ann", after=timedelta(hours=20))
     client.force_login(member(org, Membership.Role.PATIENT, timezone="America/New_York"))
