@@ -385,3 +385,24 @@ class NextAvailability(models.Model):
 
     def __str__(self):
         return f"Next available {self.starts_at} for {self.specialist_id}"
+
+
+class PreVisitReminder(models.Model):
+    """The patient was reminded of one unfinished consent or form
+    (`item_key`, see `consents.selectors.Item.key`) before one appointment.
+
+    One row per appointment and item: the sweep sends about an item once,
+    and again only for an item that was not there before (a new version or
+    a newly attached form has a new key)."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="pre_visit_reminders")
+    item_key = models.CharField(max_length=80)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "item_key"], name="pre_visit_reminder_once_per_item"),
+        ]
+
+    def __str__(self):
+        return f"Pre-visit reminder {self.item_key} of {self.appointment_id}"

@@ -39,7 +39,7 @@ def patient_steps(*, user, **context):
             body=_("Please pay by %(when)s to confirm it with %(name)s.")
             % {"when": _when(payment.expires_at, user.timezone), "name": payment.specialist.display_name},
             url=reverse("booking:patient-appointment", args=[payment.public_id]),
-            cta=_("View and pay"),
+            cta=_("View details"),
             priority=PAYMENT_PRIORITY,
         )
     if session is not None:

@@ -9,6 +9,7 @@ where the appointment is read as it is by then.
 
 from django.dispatch import receiver
 
+from consents.services import care_context_add
 from core import events
 
 from . import tasks
@@ -32,6 +33,14 @@ def on_confirmed(sender, appointment_id, from_status="", actor_id=None, **kwargs
     tasks.send_appointment_email.delay(appointment_id, "confirmed")
     _notify("confirmed", appointment_id, from_status, actor_id)
     tasks.plan_reminders.delay(appointment_id)
+
+
+@receiver(events.appointment_confirmed, dispatch_uid="booking.consents.context")
+def apply_specialist_requirements(sender, appointment_id, **kwargs):
+    """From the first booking on, the specialist's and the offering's
+    consents and forms apply to the patient (a small idempotent write)."""
+    appointment = Appointment.objects.select_related("patient", "specialist", "offering").get(pk=appointment_id)
+    care_context_add(patient=appointment.patient, specialist=appointment.specialist, offering=appointment.offering)
 
 
 @receiver(events.appointment_rescheduled, dispatch_uid="booking.messages.rescheduled")

@@ -55,7 +55,7 @@ def request_windows(availability_request: AvailabilityRequest) -> list[dict]:
 
 def appointment_overview_for_specialist(*, profile, now: datetime) -> dict:
     """Everything the list shows, in a fixed number of queries."""
-    appointments = Appointment.objects.filter(specialist=profile).select_related("patient", "offering")
+    appointments = Appointment.objects.filter(specialist=profile).select_related("patient", "offering", "specialist")
     live = list(
         appointments.filter(
             Q(status__in=[S.REQUESTED, S.AWAITING_PAYMENT])

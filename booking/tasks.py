@@ -71,3 +71,15 @@ def refresh_next_available() -> int:
     of the specialists whose stored value has run out, and of newly listed
     ones without one."""
     return next_available_sweep()
+
+
+# --- Before the session (consents and forms) ------------------------------------
+
+
+@shared_task(name="booking.send_pre_visit_reminders")
+def send_pre_visit_reminders() -> int:
+    """The 15-minute sweep: remind patients of consents and forms still
+    missing before a confirmed session in the next 48 hours."""
+    from .services import pre_visit_reminders_send
+
+    return pre_visit_reminders_send()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import availability, patient, specialist
+from .views import availability, organization, patient, specialist
 
 app_name = "booking"
 
@@ -61,4 +61,10 @@ specialist_urls = [
     ),
 ]
 
-urlpatterns = calendar_urls + patient_urls + specialist_urls
+# Organizations: the readiness board of coming sessions, and its CSV.
+organization_urls = [
+    path("org/<slug:org_slug>/readiness/", organization.readiness_view, name="org-readiness"),
+    path("org/<slug:org_slug>/readiness.csv", organization.readiness_csv_view, name="org-readiness-csv"),
+]
+
+urlpatterns = calendar_urls + patient_urls + specialist_urls + organization_urls

@@ -42,7 +42,7 @@ appointment_expired = Signal()
 appointment_no_show = Signal()
 appointment_rescheduled = Signal()  # appointment_id, previous_starts_at (ISO), actor_id
 availability_requested = Signal()  # request_id
-availability_changed = Signal()  # specialist_id: rules, overrides, settings or offerings changed
+availability_changed = Signal()  # specialist_id: hours, days off, booking settings or offerings changed
 
 
 def send_on_commit(event: Signal, **kwargs) -> None:

@@ -39,4 +39,12 @@ app.conf.beat_schedule = {
         "schedule": 5 * 60,
         "options": {"expires": 4 * 60},
     },
+    # Every 15 minutes: remind patients of consents and forms still missing
+    # before a confirmed session in the next 48 hours, once per item and
+    # appointment (rows claimed under SKIP LOCKED). A late run is dropped.
+    "send-pre-visit-reminders": {
+        "task": "booking.send_pre_visit_reminders",
+        "schedule": 15 * 60,
+        "options": {"expires": 14 * 60},
+    },
 }

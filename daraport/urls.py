@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("specialists.urls")),
     path("", include("discovery.urls")),
     path("", include("booking.urls")),
+    path("", include("consents.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -60,6 +60,8 @@ SIGNED_IN_PAGES = [
             ("patient-book", Follow("/specialists/dr-sam-okafor/", "a[href^='/patient/book/']")),
             ("patient-proposal", Follow("/patient/appointments/", "a[href^='/patient/proposals/']")),
             ("patient-notifications", "/patient/notifications/"),
+            ("patient-consent-step", "/patient/consents/"),
+            ("patient-consents", "/patient/consents/all/"),
         ],
     ),
     (
@@ -73,6 +75,10 @@ SIGNED_IN_PAGES = [
             ("specialist-appointments", "/specialist/appointments/"),
             ("specialist-request", Follow("/specialist/appointments/", "a[href^='/specialist/requests/']")),
             ("specialist-propose", "/specialist/proposals/new/"),
+            (
+                "specialist-appointment",
+                Follow("/specialist/appointments/", ".appt-row:has-text('Priya') a[href*='/specialist/appointments/']"),
+            ),
         ],
     ),
     (
@@ -83,6 +89,12 @@ SIGNED_IN_PAGES = [
             ("organization-specialists", f"/org/{DEMO_ORG}/specialists/"),
             ("organization-programs", f"/org/{DEMO_ORG}/programs/"),
             ("organization-booking", f"/org/{DEMO_ORG}/booking/"),
+            ("organization-consents", f"/org/{DEMO_ORG}/consents/"),
+            (
+                "organization-form-builder",
+                Follow(f"/org/{DEMO_ORG}/consents/", "a[href*='/consents/forms/']:not([href*='/new/'])"),
+            ),
+            ("organization-readiness", f"/org/{DEMO_ORG}/readiness/"),
         ],
     ),
     ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),

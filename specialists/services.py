@@ -355,6 +355,7 @@ def offering_create(
     )
     offering.save()
     journey_event_record(actor=by, verb="offering.created", obj=offering)
+    _offerings_changed(offering)
     return offering
 
 
@@ -373,6 +374,7 @@ def offering_update(
     )
     offering.save()
     journey_event_record(actor=by, verb="offering.updated", obj=offering)
+    _offerings_changed(offering)
     return offering
 
 
@@ -383,4 +385,10 @@ def offering_archive(*, offering: Offering, by) -> Offering:
         offering.is_active = False
         offering.save(update_fields=["is_active", "updated_at"])
         journey_event_record(actor=by, verb="offering.archived", obj=offering)
+        _offerings_changed(offering)
     return offering
+
+
+def _offerings_changed(offering: Offering) -> None:
+    """Lengths and booking modes decide which times are free (booking listens)."""
+    events.send_on_commit(events.availability_changed, specialist_id=offering.specialist_id)

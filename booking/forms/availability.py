@@ -228,7 +228,8 @@ class BookingPolicyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reminder_offsets_minutes"].help_text = _(
-            "Sent to patients and specialists before each session. Up to %(n)d; none turns reminders off."
+            "Emailed to patients before each session (specialists have it in their calendar). "
+            "Up to %(n)d; none turns reminders off."
         ) % {"n": MAX_REMINDERS}
 
     @staticmethod

@@ -28,6 +28,7 @@ from .availability import (
     check_day_ranges,
 )
 from .next_available import next_available_refresh, next_available_sweep
+from .pre_visit import pre_visit_reminders_send
 from .reminders import reminders_plan, reminders_send_due
 from .scheduling import (
     HOLD_MINUTES,
@@ -87,6 +88,7 @@ __all__ = [
     "next_available_refresh",
     "next_available_sweep",
     "parse_local_start",
+    "pre_visit_reminders_send",
     "proposal_accept",
     "proposal_create",
     "proposal_decline",

@@ -36,6 +36,7 @@ from ..forms.patient import (
 )
 from ..ics import appointment_invite
 from ..models import Proposal
+from ..readiness import booking_blockers, readiness_annotate
 from ..selectors import cancellation_window_hours
 from ..selectors_patient import (
     appointment_events_for_patient,
@@ -151,8 +152,26 @@ def _render_picker(request, template: str, context: dict, status: int = 200):
     return render(request, template, context, status=status)
 
 
+def _consents_first(request, offering):
+    """Items due before the first booking block it: a redirect to the
+    guided flow saying what to do first, or None when there is nothing."""
+    blockers = booking_blockers(patient=request.user, offering=offering)
+    if not blockers:
+        return None
+    titles = ", ".join(item.title for item in blockers)
+    if all(item.kind == "consent" for item in blockers):
+        text = _("Before booking with %(name)s, please sign: %(items)s.")
+    else:
+        text = _("Before booking with %(name)s, please complete: %(items)s.")
+    messages.warning(request, text % {"name": offering.specialist.display_name, "items": titles})
+    return _see_other(reverse("consents:flow"))
+
+
 def _pick(request, offering, *, service):
     """Book or request the posted time, or show the picker again saying why not."""
+    first = _consents_first(request, offering)
+    if first is not None:
+        return first
     form = SlotForm(request.POST)
     if not form.is_valid():
         return render(request, BOOK_TEMPLATE, _book_context(request, offering, form=form), status=422)
@@ -245,6 +264,7 @@ def hold_release_view(request, public_id):
 @portal_required(Portal.PATIENT)
 def appointment_list_view(request):
     sections = appointment_sections_for_patient(patient=request.user)
+    readiness_annotate([*sections.payments_due, *sections.upcoming])
     return render(request, "booking/patient/appointment_list.html", {"sections": sections})
 
 
@@ -276,6 +296,7 @@ def _detail_context(request, appointment, **extra) -> dict:
 def appointment_detail_view(request, public_id):
     appointment = appointment_get_for_patient(patient=request.user, public_id=public_id)
     audit_read(request, appointment)
+    readiness_annotate([appointment])
     return render(request, DETAIL_TEMPLATE, _detail_context(request, appointment))
 
 

@@ -25,6 +25,7 @@ from specialists.selectors import specialist_profile_for_user
 
 from ..forms.specialist import CancelForm, DeclineForm, ProposalForm, RescheduleForm
 from ..models import Appointment, AppointmentEvent
+from ..readiness import appointment_items, readiness_annotate
 from ..selectors import free_slots_for_offering, patients_of_specialist
 from ..selectors_specialist import (
     appointment_get_for_specialist,
@@ -54,6 +55,8 @@ CONFLICT_CODES = frozenset({"slot_taken", "wrong_status", "not_open", "transitio
 SUGGESTION_DAYS = 14
 SUGGESTION_DAYS_SHOWN = 4
 SUGGESTIONS_PER_DAY = 8
+# The appointments whose page lists the consents and forms due before them.
+BEFORE_SESSION_SHOWN = frozenset({S.REQUESTED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED})
 
 
 # --- Helpers -----------------------------------------------------------------------
@@ -92,6 +95,7 @@ def appointment_list_view(request):
         "zone": request.user.timezone,
         **appointment_overview_for_specialist(profile=profile, now=now),
     }
+    readiness_annotate([*context["awaiting_payment"], *context["upcoming"]], now=now)
     return render(request, "booking/specialist/appointments.html", context)
 
 
@@ -104,6 +108,11 @@ def _render_detail(request, appointment, *, status=200, error=None, panel="", **
     audit_read(request, appointment)
     now = timezone.now()
     local_start = timezone.localtime(appointment.starts_at)
+    readiness_annotate([appointment], now=now)
+    before_session = appointment_items(appointment) if appointment.status in BEFORE_SESSION_SHOWN else []
+    for item in before_session:
+        if item.response is not None:  # its status and score are read from the answers
+            audit_read(request, item.response)
     context = {
         "appointment": appointment,
         "events": AppointmentEvent.objects.filter(appointment=appointment).select_related("actor"),
@@ -112,6 +121,8 @@ def _render_detail(request, appointment, *, status=200, error=None, panel="", **
         "would_be_late": appointment.status == S.CONFIRMED and is_late_cancellation(appointment, now),
         "error": error,
         "panel": panel,
+        "before_session": before_session,
+        "shows_before_session": appointment.status in BEFORE_SESSION_SHOWN,
         "decline_form": bound.get("decline_form") or DeclineForm(),
         "cancel_form": bound.get("cancel_form") or CancelForm(),
         "reschedule_form": bound.get("reschedule_form")

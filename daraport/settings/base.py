@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "organizations",
     "patients",
     "specialists",
+    "consents",
     "booking",
     "care",
     "discovery",

@@ -23,6 +23,7 @@ from booking.services.next_available import MAX_AGE, MAX_AGE_SPREAD_MINUTES, SWE
 from core import events
 from daraport.celery import app
 from specialists.models import Offering
+from specialists.services import offering_archive
 from tests.accounts.factories import UserFactory
 from tests.booking.factories import (
     AppointmentFactory,
@@ -245,6 +246,14 @@ def test_a_change_of_hours_recomputes(frozen):
     AvailabilityRuleFactory(specialist=offering.specialist, weekday=SUNDAY, start_time="16:00", end_time="18:00")
     events.availability_changed.send(sender=None, specialist_id=offering.specialist.pk)
     assert stored(offering.specialist).starts_at == berlin(date(2026, 3, 1), 16)
+
+
+def test_archiving_the_only_direct_offering_clears_it(frozen, django_capture_on_commit_callbacks):
+    offering = bookable()
+    next_available_refresh(specialist_ids=[offering.specialist.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        offering_archive(offering=offering, by=offering.specialist.user)
+    assert stored(offering.specialist).starts_at is None
 
 
 def test_an_approved_profile_gets_its_row_at_once(frozen):

@@ -1,0 +1,62 @@
+"""Every write of the consents app: `authoring` (documents, forms and their
+versions), `patient` (signing, withdrawing, answering) and `contexts`
+(which specialists and offerings apply to a patient)."""
+
+from .authoring import (
+    author_may_write,
+    build_question,
+    consent_document_create,
+    consent_document_update,
+    consent_draft_save,
+    consent_latest_version,
+    consent_publish,
+    consent_settings_update,
+    content_hash,
+    form_latest_version,
+    form_new_version,
+    form_publish,
+    form_question_delete,
+    form_question_move,
+    form_question_save,
+    form_section_add,
+    form_section_delete,
+    form_section_rename,
+    intake_form_create,
+    intake_form_draft_save,
+    intake_form_update,
+    specialists_may_write,
+)
+from .contexts import care_context_add
+from .patient import consent_sign, consent_withdraw, form_draft_save, form_submit, name_key, response_answers
+
+__all__ = [
+    "author_may_write",
+    "build_question",
+    "care_context_add",
+    "consent_document_create",
+    "consent_document_update",
+    "consent_draft_save",
+    "consent_latest_version",
+    "consent_publish",
+    "consent_settings_update",
+    "consent_sign",
+    "consent_withdraw",
+    "content_hash",
+    "form_draft_save",
+    "form_latest_version",
+    "form_new_version",
+    "form_publish",
+    "form_question_delete",
+    "form_question_move",
+    "form_question_save",
+    "form_section_add",
+    "form_section_delete",
+    "form_section_rename",
+    "form_submit",
+    "intake_form_create",
+    "intake_form_draft_save",
+    "intake_form_update",
+    "name_key",
+    "response_answers",
+    "specialists_may_write",
+]
