@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.portals import Portal
 from core.services import notification_create
@@ -30,6 +31,7 @@ from core.timeutils import format_in_zone, to_zone
 from . import selectors
 from .ics import appointment_invite
 from .models import Appointment, AppointmentEvent, AvailabilityRequest, Proposal
+from .readiness import blockers_by_appointment
 from .states import AppointmentStatus
 
 logger = logging.getLogger(__name__)
@@ -340,6 +342,20 @@ def _confirmed(appointment, from_status, actor_id):
         % {"when": _when(appointment, patient), "name": patient.other_name},
         _page(appointment, patient),
     )
+    # The consents and forms this booking asks for (no titles: they can hint at health).
+    [(_appointment, blockers)] = blockers_by_appointment([appointment])
+    to_do = len(blockers)
+    if to_do:
+        yield Line(
+            patient,
+            ngettext(
+                "Before your session on %(when)s: one form or consent to complete.",
+                "Before your session on %(when)s: %(count)d forms or consents to complete.",
+                to_do,
+            )
+            % {"when": _when(appointment, patient), "count": to_do},
+            reverse("consents:flow"),
+        )
     yield Line(
         specialist,
         _("%(patient)s booked %(offering)s on %(when)s.")

@@ -1,5 +1,6 @@
 """Consents' card on the patient home: the first consent to sign or form to
-fill in, pressing when the patient has booked a session."""
+fill in, pressing when the patient has booked a session or it is due at
+sign-up."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from core import nextsteps
 from core.nextsteps import NextStep
 from core.portals import Portal
 
-from .models import CareContext
+from .models import CareContext, RequiredBefore
 from .selectors import Item, requirements_for
 
-BEFORE_SESSION_PRIORITY = 11  # a booked session waits for it
+BEFORE_SESSION_PRIORITY = 11  # a booked session, or the sign-up itself, waits for it
 JOURNEY_PRIORITY = 40
 
 
@@ -37,7 +38,8 @@ def patient_steps(*, user, **context):
     if not pending:
         return
     booked = CareContext.objects.filter(patient=user).exists()
-    first = pending[0]
+    first = pending[0]  # items due at sign-up come first
+    pressing = booked or first.required_before == RequiredBefore.SIGNUP
     if booked:
         body = ngettext(
             "One thing to do before your session. It takes a few minutes, and you can stop and come back.",
@@ -55,7 +57,7 @@ def patient_steps(*, user, **context):
         body=body,
         url=step_url(first),
         cta=_("Sign now") if first.kind == "consent" else _("Fill it in"),
-        priority=BEFORE_SESSION_PRIORITY if booked else JOURNEY_PRIORITY,
+        priority=BEFORE_SESSION_PRIORITY if pressing else JOURNEY_PRIORITY,
     )
 
 

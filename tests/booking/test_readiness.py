@@ -261,7 +261,7 @@ def test_the_panel_lists_each_item_with_its_state_and_score(client, org, special
     assert "Before the session" in html
     assert "Signed on 18 Nov 2026" in html
     assert "Pending" in html
-    assert "PHQ-9: 12 · Moderate" in html
+    assert "Score 12 of 27 · Moderate" in html
     assert "In progress" in html and "Not started" in html
     assert reverse("consents:specialist-response", args=[response.public_id]) in html
     assert "3 to do: Telehealth consent, Goals, History" in html

@@ -25,6 +25,7 @@ from tests.booking.test_emails import (
     make_offering,
     make_patient,
 )
+from tests.consents.factories_patient import CareContextFactory, published_form
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +391,13 @@ def test_news_about_a_session_already_over_is_not_put_in_anyones_inbox():
     past = AppointmentFactory(confirmed=True, starts_at=start, ends_at=start + timedelta(minutes=50))
     assert emails.appointment_notify(appointment_id=past.pk, event="confirmed", from_status="") == []
     assert not Notification.objects.exists()
+
+
+def test_a_confirmed_booking_with_forms_to_fill_in_says_how_many_without_naming_them():
+    appointment = AppointmentFactory(confirmed=True)
+    published_form(organization=appointment.specialist.organization, title="PHQ-9 (depression screening)")
+    CareContextFactory(patient=appointment.patient, offering=appointment.offering)
+    emails.appointment_notify(appointment_id=appointment.pk, event="confirmed", from_status="held")
+    line = Notification.objects.get(user=appointment.patient, url=reverse("consents:flow"))
+    assert "one form or consent to complete" in line.text
+    assert "PHQ" not in line.text

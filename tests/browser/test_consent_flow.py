@@ -1,6 +1,7 @@
 """A patient with a booked session is led through two consents and a form:
 signs the first, leaves, comes back on another device at the second, signs
-it, fills in the form (a missing answer is caught first) and is done. The
+it, fills in the form (a missing answer is caught first) and is done; the
+specialist then sees the answers and "Ready" beside the appointment. The
 steps are photographed into test-results/consent-flow/."""
 
 import re
@@ -8,8 +9,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from booking.models import Appointment
 from consents.models import ConsentSignature, FormResponse
+from core.models import AuditLog
 from organizations.models import Membership
+from tests.accounts.factories import enable_totp
 from tests.booking.factories import AppointmentFactory
 from tests.browser.helpers import screenshot, signed_in_page
 from tests.conftest import member
@@ -29,6 +33,7 @@ def booked(org):
     patient = member(org, Membership.Role.PATIENT, full_name="Alex Doe", timezone="America/New_York")
     specialist = SpecialistProfileFactory(organization=org, display_name="Lena Berg")
     offering = OfferingFactory(specialist=specialist, name="First conversation")
+    enable_totp(specialist.user)
     AppointmentFactory(patient=patient, offering=offering, confirmed=True)
     CareContextFactory(patient=patient, offering=offering)
     published_document(
@@ -102,3 +107,19 @@ def test_a_patient_signs_two_consents_and_fills_in_a_form_with_a_pause(new_page,
     shoot(page, "5-all-set")
     response = FormResponse.objects.get(patient=booked)
     assert response.status == FormResponse.Status.SUBMITTED
+
+    # Lena sees the answers beside the appointment, and that it is ready.
+    appointment = Appointment.objects.get(patient=booked)
+    lena = signed_in_page(new_page, live_server, appointment.specialist.user)
+    lena.goto(f"/specialist/appointments/{appointment.public_id}/")
+    before = lena.locator("#before-session")
+    expect(before.get_by_text("Ready", exact=True)).to_be_visible()
+    items = lena.locator(".readiness-items")
+    expect(items.locator(".readiness-item", has_text="Telehealth consent")).to_contain_text("Signed on")
+    expect(items.locator(".readiness-item", has_text="Getting to know you")).to_contain_text("Submitted on")
+    shoot(lena, "6-specialist-ready")
+    items.get_by_role("link", name="View answers").click()
+    expect(lena.get_by_role("heading", name="Getting to know you", level=1)).to_be_visible()
+    expect(lena.get_by_text("Stress at work")).to_be_visible()
+    shoot(lena, "7-specialist-answers")
+    assert AuditLog.objects.filter(actor=appointment.specialist.user, object_public_id=response.public_id).exists()

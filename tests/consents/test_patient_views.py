@@ -318,6 +318,12 @@ def test_without_a_booking_the_card_is_a_journey_step_and_nothing_when_done(org,
     assert list(patient_steps(user=patient)) == []
 
 
+def test_without_a_booking_a_consent_due_at_sign_up_is_still_pressing(org, patient):
+    published_document(organization=org, title="Terms of care", required_before=RequiredBefore.SIGNUP)
+    [step] = patient_steps(user=patient)
+    assert step.priority == BEFORE_SESSION_PRIORITY
+
+
 def test_the_patient_home_shows_the_card(patient_client, setup):
     html = patient_client.get(reverse("core:patient-home")).content.decode()
     assert "Sign your consent: A treatment consent" in html
