@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from consents.models import CareContext, RequiredBefore
@@ -125,8 +126,18 @@ class BoardRow:
 class SummaryRow:
     kind: str  # "consent" or "form"
     title: str
+    key: tuple[str, int]  # (kind, document or form id)
     completed: int = 0
     pending: int = 0
+
+
+@dataclass
+class PatientRow:
+    """Who has completed what: one patient's state per summary column
+    (True done, False pending, None does not apply to them)."""
+
+    patient: object
+    cells: list[bool | None]
 
 
 @dataclass
@@ -134,6 +145,7 @@ class Board:
     rows: list[BoardRow]
     truncated: bool
     summary: list[SummaryRow]
+    patients: list[PatientRow]
 
 
 def board_appointments(organization, *, start_at, end_at, program=None, specialist=None, limit=BOARD_ROW_LIMIT):
@@ -168,27 +180,38 @@ def _organization_patient_ids(organization, *, program=None, specialist=None) ->
     return ids
 
 
-def board_summary(organization, *, program=None, specialist=None) -> list[SummaryRow]:
+def board_summary(organization, *, program=None, specialist=None) -> tuple[list[SummaryRow], list[PatientRow]]:
     """Per consent document and form of `organization`: how many of its
-    patients it applies to have completed it, and how many have not."""
+    patients it applies to have completed it, and how many have not; and
+    per patient, which they have completed."""
     patient_ids = sorted(_organization_patient_ids(organization, program=program, specialist=specialist))
     rows: dict[tuple[str, int], SummaryRow] = {}
-    for requirements in requirements_for_many((pid, None, None) for pid in patient_ids):
-        per_owner: dict[tuple[str, int], tuple[str, bool]] = {}
+    states: list[tuple[int, dict[tuple[str, int], bool]]] = []
+    for patient_id, requirements in zip(
+        patient_ids, requirements_for_many((pid, None, None) for pid in patient_ids), strict=True
+    ):
+        per_owner: dict[tuple[str, int], bool] = {}
         for item in (item for item in requirements.items if item.organization_id == organization.pk):
             if specialist is not None and item.specialist is not None and item.specialist != specialist:
                 continue
             owner = item.version.document_id if item.kind == "consent" else item.version.form_id
             key = (item.kind, owner)
-            title, done = per_owner.get(key, (item.title, True))
-            per_owner[key] = (title, done and item.done)
-        for key, (title, done) in per_owner.items():
-            row = rows.setdefault(key, SummaryRow(kind=key[0], title=title))
+            rows.setdefault(key, SummaryRow(kind=item.kind, title=item.title, key=key))
+            per_owner[key] = per_owner.get(key, True) and item.done
+        for key, done in per_owner.items():
             if done:
-                row.completed += 1
+                rows[key].completed += 1
             else:
-                row.pending += 1
-    return sorted(rows.values(), key=lambda row: (row.kind != "consent", row.title.lower()))
+                rows[key].pending += 1
+        if per_owner:
+            states.append((patient_id, per_owner))
+    summary = sorted(rows.values(), key=lambda row: (row.kind != "consent", row.title.lower()))
+    people = get_user_model().objects.in_bulk([patient_id for patient_id, _ in states])
+    patients = [
+        PatientRow(people[patient_id], [per_owner.get(row.key) for row in summary]) for patient_id, per_owner in states
+    ]
+    patients.sort(key=lambda row: row.patient.display_name.lower())
+    return summary, patients
 
 
 def status_board(organization, *, start_at, end_at, program=None, specialist=None, limit=BOARD_ROW_LIMIT) -> Board:
@@ -200,11 +223,8 @@ def status_board(organization, *, start_at, end_at, program=None, specialist=Non
     )
     truncated = len(appointments) > limit
     rows = [BoardRow(a, b) for a, b in blockers_by_appointment(appointments[:limit])]
-    return Board(
-        rows=rows,
-        truncated=truncated,
-        summary=board_summary(organization, program=program, specialist=specialist),
-    )
+    summary, patients = board_summary(organization, program=program, specialist=specialist)
+    return Board(rows=rows, truncated=truncated, summary=summary, patients=patients)
 
 
 def board_filter_choices(organization):

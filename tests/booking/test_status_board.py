@@ -111,6 +111,14 @@ def test_the_summary_counts_completed_and_pending_patients(admin_client, org, wo
     assert [(row.title, row.completed, row.pending) for row in summary] == [("Telehealth consent", 1, 1)]
 
 
+def test_the_board_shows_who_has_completed_what(admin_client, org, world):
+    response = admin_client.get(board_url(org))
+    patients = response.context["board"].patients
+    assert [(row.patient.display_name, row.cells) for row in patients] == [("=Bea Formula", [True]), ("Alex Doe", [False])]
+    html = response.content.decode()
+    assert "Who has completed what" in html
+
+
 def test_filters_by_program_specialist_and_dates(admin_client, org, world, lena):
     by_program = admin_client.get(board_url(org, program=world["program"].public_id)).context["board"]
     assert [row.appointment for row in by_program.rows] == [world["bea_soon"]]
