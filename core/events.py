@@ -43,6 +43,11 @@ appointment_no_show = Signal()
 appointment_rescheduled = Signal()  # appointment_id, previous_starts_at (ISO), actor_id
 availability_requested = Signal()  # request_id
 availability_changed = Signal()  # specialist_id: hours, days off, booking settings or offerings changed
+appointment_reminder_sent = Signal()  # appointment_id: a reminder of the session went out
+
+# consents
+consent_signed = Signal()  # signature_id, patient_id
+form_submitted = Signal()  # response_id
 
 
 def send_on_commit(event: Signal, **kwargs) -> None:

@@ -47,4 +47,13 @@ app.conf.beat_schedule = {
         "schedule": 15 * 60,
         "options": {"expires": 14 * 60},
     },
+    # Every minute: email people whose messages have stayed unread past
+    # MESSAGE_EMAIL_DELAY_MINUTES, one email per burst (markers claimed with
+    # SKIP LOCKED, so overlapping runs never email twice). A late run is
+    # dropped; the next one covers it.
+    "send-unread-message-emails": {
+        "task": "messaging.send_unread_emails",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("discovery.urls")),
     path("", include("booking.urls")),
     path("", include("consents.urls")),
+    path("", include("messaging.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

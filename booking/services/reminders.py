@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import events
+
 from .. import emails, selectors
 from ..models import Appointment, Reminder
 from ..states import AppointmentStatus
@@ -146,5 +148,6 @@ def reminders_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
                 continue
             reminder.sent_at = timezone.now()
             reminder.save(update_fields=["sent_at"])
+            events.send_on_commit(events.appointment_reminder_sent, appointment_id=appointment.pk)
             sent += 1
     return sent

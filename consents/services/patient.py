@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import events
 from core.services import journey_event_record
 
 from .. import schema as form_schema
@@ -114,6 +115,7 @@ def consent_sign(
             obj=signature,
             data={"version": str(version.public_id), "number": version.number},
         )
+        events.send_on_commit(events.consent_signed, signature_id=signature.pk, patient_id=patient.pk)
     return signature
 
 
@@ -206,4 +208,5 @@ def form_submit(*, patient, version: FormVersion, specialist, raw_answers: dict)
             obj=response,
             data={"version": str(version.public_id), "specialist": str(specialist.public_id)},
         )
+        events.send_on_commit(events.form_submitted, response_id=response.pk)
     return response

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "booking",
     "care",
     "discovery",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "csp.context_processors.nonce",
                 "core.context_processors.portal_shell",
+                "messaging.context_processors.unread",
                 "organizations.context_processors.brand",
             ],
         },
@@ -283,6 +285,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Message attachments: outside MEDIA_ROOT, never served by URL (messaging.attachments).
+PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -298,6 +302,7 @@ else:
     EMAIL_BACKEND = "core.mail.ConsoleAndOutboxBackend"
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Daraport <no-reply@daraport.test>")
+MESSAGE_EMAIL_DELAY_MINUTES = env.int("MESSAGE_EMAIL_DELAY_MINUTES", default=15)  # unread message → one email
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -114,7 +114,10 @@ def test_the_summary_counts_completed_and_pending_patients(admin_client, org, wo
 def test_the_board_shows_who_has_completed_what(admin_client, org, world):
     response = admin_client.get(board_url(org))
     patients = response.context["board"].patients
-    assert [(row.patient.display_name, row.cells) for row in patients] == [("=Bea Formula", [True]), ("Alex Doe", [False])]
+    assert [(row.patient.display_name, row.cells) for row in patients] == [
+        ("=Bea Formula", [True]),
+        ("Alex Doe", [False]),
+    ]
     html = response.content.decode()
     assert "Who has completed what" in html
 

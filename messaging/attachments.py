@@ -1,0 +1,114 @@
+"""Attachments of messages: what may be attached and where it is kept.
+
+Only images (JPEG, PNG, WebP, GIF) and PDF files up to 10 MB. The type is
+decided by the content, never by the name or the browser's content type.
+The uploaded name is kept as metadata only; the file is stored under a
+random name in a private folder outside MEDIA_ROOT (which the development
+server serves publicly), and it is only ever handed out by the download
+view, to the conversation's two participants.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+NAME_MAX_LENGTH = 200
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+PDF_TYPE = "application/pdf"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_MEDIA_ROOT, which no URL serves.
+
+    The location is read from settings on every use, so tests (and a
+    changed setting) point it elsewhere without a new instance.
+    """
+
+    @property
+    def base_location(self):
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):
+        return os.path.abspath(self.base_location)
+
+    @property
+    def base_url(self):
+        return None
+
+    def url(self, name):
+        raise ValueError("Private files have no URL: use the download view.")
+
+
+_private_storage = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    """The storage of message attachments (a callable, so migrations keep
+    a reference rather than a path)."""
+    return _private_storage
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload that passed the checks; what `message_post` stores."""
+
+    file: object
+    name: str
+    content_type: str
+    size: int
+
+
+def _clean_name(name: str) -> str:
+    """The uploaded name for showing and for the download's filename only."""
+    name = os.path.basename((name or "").replace("\\", "/")).strip()
+    name = "".join(ch for ch in name if ch.isprintable())
+    if len(name) > NAME_MAX_LENGTH:
+        stem, ext = os.path.splitext(name)
+        name = stem[: NAME_MAX_LENGTH - len(ext[:20])] + ext[:20]
+    return name or "attachment"
+
+
+def _sniff(uploaded_file) -> str | None:
+    """The content type the bytes prove, or None."""
+    uploaded_file.seek(0)
+    head = uploaded_file.read(8)
+    uploaded_file.seek(0)
+    if head.startswith(b"%PDF-"):
+        return PDF_TYPE
+    try:
+        with Image.open(uploaded_file) as image:
+            image_format = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return None
+    finally:
+        uploaded_file.seek(0)
+    return IMAGE_TYPES.get(image_format or "")
+
+
+def checked_upload(uploaded_file) -> CheckedUpload:
+    """`uploaded_file` if it is an image or a PDF of at most 10 MB.
+
+    The size is checked first, from what the upload handler counted,
+    before anything is read. Raises ValidationError with code "too_large"
+    (answer 413) or "wrong_type" (answer 422).
+    """
+    if uploaded_file.size is None or uploaded_file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            _("Files can be up to %(mb)d MB.") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="too_large"
+        )
+    content_type = _sniff(uploaded_file)
+    if content_type is None:
+        raise ValidationError(_("Only images and PDF files can be attached."), code="wrong_type")
+    return CheckedUpload(
+        file=uploaded_file, name=_clean_name(uploaded_file.name), content_type=content_type, size=uploaded_file.size
+    )

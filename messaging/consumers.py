@@ -1,0 +1,305 @@
+"""Live conversations over WebSockets. The services decide everything; these
+consumers only carry JSON between the browser and the channel layer.
+
+`ws/conversations/<public_id>/`: one thread. Refused (closed before the
+handshake completes) for anonymous users, people outside the conversation,
+staff without a second factor and expired sessions. The patient of an ended
+relationship may still connect and read; every message they send errors.
+
+The client sends:
+    {"type": "message", "text": "...", "client_id": "<uuid>"}
+        stored once per client_id, then broadcast to both sides (the sender's
+        own copy is the confirmation: dedupe by `id` or `client_id`)
+    {"type": "typing"}                  shown to the other side only
+    {"type": "read", "up_to": "<ISO>"}  the reader has seen up to then
+                                        (default and at most: now)
+    {"type": "resume", "after": "<ISO>"}  what was missed while away
+
+The server sends:
+    {"type": "hello", "user_id": "<public_id>", "can_post": bool}  on connect
+    {"type": "message", "message": {...}}   shape: messaging.serializers
+    {"type": "resume", "messages": [...], "more": bool}
+        answer to "resume"; with `more`, resume again after the last one
+    {"type": "error", "client_id": "<uuid>" | null, "message": "..."}
+        nothing was stored
+    {"type": "typing", "user_id": "<public_id>", "name": "..."}
+    {"type": "read", "user_id": "<public_id>", "read_up_to": "<ISO>"}
+    {"type": "unread", "total": n, "conversation_id": "<public_id>", "count": n}
+    {"type": "closed"}  the user may no longer post; the socket then closes
+
+`ws/unread/`: the portal navigation on every page. It only sends
+    {"type": "unread", "total": n, "counts": {"<conversation public_id>": n}}
+on connect and whenever the user's unread messages change (conversations
+with nothing unread are left out of `counts`).
+
+User ids are public ids; message text is plain text, never HTML.
+"""
+
+import json
+import time
+import uuid
+from datetime import UTC
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from core.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from core.portals import is_staff_member, mfa_satisfied
+
+from . import selectors, services
+from .realtime import conversation_group, user_group
+from .serializers import message_json
+
+POST = "messaging.post_in_conversation"
+# A 10,000-character message as browsers send it fits with room to spare;
+# anything larger is refused unread.
+MAX_FRAME = 100_000
+RESUME_LIMIT = 200
+
+
+def _session_deadline(scope) -> float | None:
+    """When the user's session ends at the latest (as the HTTP middleware
+    decides), or None when it has already ended or there is no user."""
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return None
+    if is_staff_member(user):
+        if not mfa_satisfied(user):
+            return None
+        idle, absolute = settings.SESSION_IDLE_TIMEOUT_STAFF, settings.SESSION_ABSOLUTE_TIMEOUT_STAFF
+    else:
+        idle, absolute = settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_ABSOLUTE_TIMEOUT_PATIENT
+    now = time.time()
+    session = scope["session"]
+    started, seen = session.get(SESSION_STARTED_KEY, now), session.get(SESSION_SEEN_KEY, now)
+    if now - seen > idle or now - started > absolute:
+        return None
+    return started + absolute
+
+
+def _instant(value, *, default=None):
+    """An aware datetime from a client's ISO string (naive means UTC)."""
+    if value is None and default is not None:
+        return default
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValidationError(_("That time could not be read."))
+    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
+
+
+def _first_error(error) -> str:
+    return next(iter(error.messages), "") if isinstance(error, ValidationError) else str(error)
+
+
+class BaseConsumer(AsyncJsonWebsocketConsumer):
+    groups_joined: tuple[str, ...] = ()
+    deadline: float = 0
+
+    async def join(self, *groups: str) -> None:
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined = groups
+
+    async def disconnect(self, code):
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def expired(self) -> bool:
+        """The session's absolute limit passed: the socket closes with it."""
+        if time.time() < self.deadline:
+            return False
+        await self.close()
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if await self.expired():
+            return
+        content = None
+        if text_data and len(text_data) <= MAX_FRAME:
+            try:
+                content = json.loads(text_data)
+            except ValueError:
+                pass
+        if not isinstance(content, dict):
+            await self.send_json({"type": "error", "client_id": None, "message": _("That could not be read.")})
+            return
+        await self.receive_json(content)
+
+
+class ConversationConsumer(BaseConsumer):
+    @database_sync_to_async
+    def admit(self):
+        """The conversation when the user may read it, with the session's
+        deadline; else None."""
+        deadline = _session_deadline(self.scope)
+        if deadline is None:
+            return None
+        public_id = self.scope["url_route"]["kwargs"]["public_id"]
+        try:
+            conversation = selectors.conversation_get_for_user(user=self.scope["user"], public_id=public_id)
+        except Http404:
+            return None
+        self.deadline = deadline
+        return conversation
+
+    async def connect(self):
+        self.conversation = await self.admit()
+        if self.conversation is None:
+            await self.close()
+            return
+        self.user = self.scope["user"]
+        relationship = self.conversation.relationship
+        self.people = {person.pk: person for person in (relationship.patient, relationship.specialist.user)}
+        await self.join(conversation_group(self.conversation), user_group(self.user.pk))
+        await self.accept()
+        await self.send_json({"type": "hello", "user_id": str(self.user.public_id), "can_post": await self.can_post()})
+
+    @database_sync_to_async
+    def can_post(self) -> bool:
+        return self.user.has_perm(POST, self.conversation)
+
+    def public_user_id(self, user_id: int) -> str | None:
+        person = self.people.get(user_id)
+        return None if person is None else str(person.public_id)
+
+    # --- From the client ----------------------------------------------------
+
+    async def receive_json(self, content, **kwargs):
+        handlers = {
+            "message": self.post,
+            "typing": self.announce_typing,
+            "read": self.mark_read,
+            "resume": self.resume,
+        }
+        handler = handlers.get(content.get("type"))
+        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
+        if handler is None:
+            await self.send_json({"type": "error", "client_id": client_id, "message": _("Unknown request.")})
+            return
+        try:
+            await handler(content)
+        except (PermissionDenied, ValidationError) as error:
+            await self.send_json({"type": "error", "client_id": client_id, "message": _first_error(error)})
+
+    async def post(self, content) -> None:
+        retried = await self.store(content)
+        if retried is not None:
+            # Stored before and broadcast then: confirm it to this socket.
+            await self.send_json({"type": "message", "message": retried})
+
+    @database_sync_to_async
+    def store(self, content) -> dict | None:
+        """Checked again on every message (the relationship may have ended).
+        Returns the message when a retry found it already stored."""
+        text = content.get("text")
+        try:
+            client_id = uuid.UUID(content["client_id"]) if content.get("client_id") else None
+        except (TypeError, ValueError):
+            raise ValidationError(_("The message id could not be read.")) from None
+        started = timezone.now()
+        message = services.message_post(
+            conversation=self.conversation,
+            author=self.user,
+            text=text if isinstance(text, str) else "",
+            client_id=client_id,
+        )
+        return message_json(message) if message.created_at < started else None
+
+    async def announce_typing(self, content) -> None:
+        await self.channel_layer.group_send(
+            conversation_group(self.conversation),
+            {"type": "typing", "user_id": self.user.pk, "name": self.user.display_name},
+        )
+
+    @database_sync_to_async
+    def mark_read(self, content) -> None:
+        now = timezone.now()
+        up_to = min(_instant(content.get("up_to"), default=now), now)
+        services.conversation_mark_read(conversation=self.conversation, user=self.user, up_to=up_to)
+
+    async def resume(self, content) -> None:
+        after = _instant(content.get("after"))
+        messages = await self.load_after(after)
+        await self.send_json(
+            {"type": "resume", "messages": messages[:RESUME_LIMIT], "more": len(messages) > RESUME_LIMIT}
+        )
+
+    @database_sync_to_async
+    def load_after(self, after) -> list[dict]:
+        return [message_json(m) for m in selectors.messages_after(self.conversation, after=after)]
+
+    # --- From the channel layer -----------------------------------------------
+
+    async def message_new(self, event):
+        message = await self.load_message(event["message_id"])
+        if message is not None:
+            await self.send_json({"type": "message", "message": message})
+
+    @database_sync_to_async
+    def load_message(self, message_id) -> dict | None:
+        message = self.conversation.messages.select_related("author").filter(pk=message_id).first()
+        return None if message is None else message_json(message)
+
+    async def typing(self, event):
+        if event["user_id"] != self.user.pk:
+            await self.send_json(
+                {"type": "typing", "user_id": self.public_user_id(event["user_id"]), "name": event["name"]}
+            )
+
+    async def read_changed(self, event):
+        await self.send_json(
+            {"type": "read", "user_id": self.public_user_id(event["user_id"]), "read_up_to": event["read_up_to"]}
+        )
+
+    async def unread_changed(self, event):
+        total, count = await self.unread()
+        await self.send_json(
+            {"type": "unread", "total": total, "conversation_id": str(self.conversation.public_id), "count": count}
+        )
+
+    @database_sync_to_async
+    def unread(self) -> tuple[int, int]:
+        counts = selectors.unread_counts(self.user, selectors.conversations_for(self.user).values_list("pk", flat=True))
+        return sum(counts.values()), counts.get(self.conversation.pk, 0)
+
+    async def conversation_closed(self, event):
+        if not await self.can_post():
+            await self.send_json({"type": "closed"})
+            await self.close()
+
+
+class UnreadConsumer(BaseConsumer):
+    """`ws/unread/`: the user's unread counts for the portal navigation."""
+
+    @database_sync_to_async
+    def admit(self) -> bool:
+        deadline = _session_deadline(self.scope)
+        self.deadline = deadline or 0
+        return deadline is not None
+
+    async def connect(self):
+        if not await self.admit():
+            await self.close()
+            return
+        self.user = self.scope["user"]
+        await self.join(user_group(self.user.pk))
+        await self.accept()
+        await self.unread_changed({})
+
+    async def receive_json(self, content, **kwargs):
+        pass  # nothing to ask: this socket only listens
+
+    async def unread_changed(self, event):
+        await self.send_json({"type": "unread", **await self.counts()})
+
+    @database_sync_to_async
+    def counts(self) -> dict:
+        public_ids = dict(selectors.conversations_for(self.user).values_list("pk", "public_id"))
+        counts = selectors.unread_counts(self.user, public_ids)
+        return {"total": sum(counts.values()), "counts": {str(public_ids[pk]): n for pk, n in counts.items() if n}}

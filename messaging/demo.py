@@ -1,0 +1,65 @@
+"""Demo conversations: the demo specialist with the demo patient and with
+Priya, so both inboxes have threads with history, notices and unread
+messages. Idempotent: skipped once a demo thread has human messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from care.models import CareRelationship
+
+from .models import Conversation, Message
+from .services import conversation_mark_read, conversation_open, message_post
+
+SAM = "specialist@demo.daraport.test"
+THREADS = {
+    "patient@demo.daraport.test": [
+        ("patient", "Hi Dr. Okafor, I booked the follow-up for Thursday. Is it fine to join from my office?"),
+        ("specialist", "Hi Alex, yes, as long as you can talk privately there. A quiet meeting room is perfect."),
+        ("specialist", "Before then, could you sign the treatment consent and finish the questionnaire?"),
+        ("patient", "Will do tonight. Thanks!"),
+    ],
+    "priya.natarajan@patients.demo.daraport.test": [
+        ("patient", "Sorry for moving our first session, a work trip came up."),
+        ("specialist", "No problem at all, Friday works well. See you then."),
+        ("patient", "I filled in the forms. Is there anything else I should prepare?"),
+    ],
+}
+
+
+def seed() -> list[str]:
+    User = get_user_model()
+    sam = User.objects.filter(email=SAM).first()
+    if sam is None:
+        return ["skipped: the demo specialist is missing"]
+    if Message.objects.filter(conversation__relationship__specialist__user=sam, kind=Message.Kind.TEXT).exists():
+        return ["already there"]
+    threads = 0
+    for email, lines in THREADS.items():
+        patient = User.objects.filter(email=email).first()
+        relationship = CareRelationship.objects.filter(
+            patient=patient, specialist__user=sam, status=CareRelationship.Status.ACTIVE
+        ).first()
+        if relationship is None:
+            continue
+        conversation = conversation_open(relationship=relationship)
+        for who, text in lines:
+            message_post(conversation=conversation, author=patient if who == "patient" else sam, text=text)
+        threads += 1
+    # The threads read as a conversation over the last days, not one instant.
+    for conversation in Conversation.objects.filter(relationship__specialist__user=sam):
+        messages = list(conversation.messages.order_by("created_at", "id"))
+        start = timezone.now() - timedelta(hours=6 * len(messages))
+        for index, message in enumerate(messages):
+            Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(hours=6 * index))
+        if not messages:
+            continue
+        last = start + timedelta(hours=6 * (len(messages) - 1))
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last)
+        # Both have read everything but the newest message (unread for Sam when a patient wrote it).
+        conversation_mark_read(conversation=conversation, user=conversation.relationship.patient, up_to=last)
+        conversation_mark_read(conversation=conversation, user=sam, up_to=last - timedelta(hours=1))
+    return [f"{threads} conversations with {SAM}; the newest messages wait for the specialist at /specialist/messages/"]

@@ -1,0 +1,38 @@
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from care.models import CareRelationship
+from core.services import journey_event_record
+
+from ..models import Conversation, ReadMarker
+from ..realtime import broadcast
+
+VIEW = "messaging.view_conversation"
+POST = "messaging.post_in_conversation"
+
+
+@transaction.atomic
+def conversation_open(*, relationship: CareRelationship) -> Conversation:
+    """The pair's one conversation (created once), readable and writable by
+    both of them. Idempotent: a relationship started again reopens it."""
+    conversation, created = Conversation.objects.get_or_create(relationship=relationship)
+    for user in (relationship.patient, relationship.specialist.user):
+        assign_perm(VIEW, user, conversation)
+        assign_perm(POST, user, conversation)
+        ReadMarker.objects.get_or_create(conversation=conversation, user=user)
+    if created:
+        journey_event_record(actor=None, verb="conversation.opened", obj=conversation)
+    return conversation
+
+
+@transaction.atomic
+def conversation_close_for_patient(*, relationship: CareRelationship) -> Conversation | None:
+    """The relationship ended: the patient keeps reading but no longer
+    posts, and their live connections are told to close."""
+    conversation = Conversation.objects.filter(relationship=relationship).first()
+    if conversation is None:
+        return None
+    remove_perm(POST, relationship.patient, conversation)
+    journey_event_record(actor=None, verb="conversation.closed", obj=conversation)
+    transaction.on_commit(lambda: broadcast(conversation, {"type": "conversation.closed"}))
+    return conversation

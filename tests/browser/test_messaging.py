@@ -1,0 +1,209 @@
+"""Messaging live, in two browsers: a patient and their specialist chat over
+WebSockets, the specialist's navigation badge counts the unread message
+before they open the thread and drops after, "Seen" and "typing…" show,
+and when the specialist accepts the patient's requested time the
+"Session confirmed" notice appears in the patient's open thread, all
+without a reload. Pages are photographed into test-results/messaging/.
+
+pytest-django's live server speaks HTTP only, so this module serves the
+project's ASGI application (HTTP and WebSockets, as in production's `ws`
+service) under uvicorn in a thread instead.
+"""
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connections
+from django.test.utils import modify_settings
+from playwright.sync_api import expect
+
+from booking.models import Appointment
+from booking.states import AppointmentStatus
+from messaging.models import Message
+from tests.booking.factories import AppointmentFactory
+from tests.browser.helpers import screenshot, signed_in_page
+from tests.messaging.factories_pages import conversation_between, patient_of, specialist_of
+from tests.specialists.factories import OfferingFactory
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "Hello, is Tuesday still fine?"
+ANSWER = "Yes, Tuesday at 10 works. See https://example.org/directions"
+
+
+@dataclass
+class AsgiLiveServer:
+    url: str
+    # What pytest-django's own live-server helper switches on and off.
+    _live_server_modified_settings: object = field(
+        default_factory=lambda: modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"})
+    )
+
+
+@pytest.fixture
+def live_server(transactional_db):
+    """The ASGI application (HTTP + WebSockets, static files from the
+    finders) on a free port of 127.0.0.1, for the length of one test."""
+    import uvicorn
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from daraport.asgi import application
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(
+        ASGIStaticFilesHandler(application), lifespan="off", log_level="warning", ws="websockets-sansio", loop="asyncio"
+    )
+    server = uvicorn.Server(config)
+    # An in-memory SQLite test database is shared the way Django's own live
+    # server shares it: every thread of the server uses the test's connection.
+    # Set inside the server's thread, the override reaches every request and
+    # consumer through the context that asgiref copies into its threads.
+    shared = {alias: connections[alias] for alias in connections if _in_memory(connections[alias])}
+    for connection in shared.values():
+        connection.inc_thread_sharing()
+
+    def serve():
+        for alias, connection in shared.items():
+            connections[alias] = connection
+        server.run(sockets=[sock])
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the ASGI live server did not start"
+        time.sleep(0.05)
+    yield AsgiLiveServer(url=f"http://127.0.0.1:{sock.getsockname()[1]}")
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    for connection in shared.values():
+        connection.dec_thread_sharing()
+
+
+def _in_memory(connection) -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def shoot(page, name):
+    screenshot(page, "messaging", name)
+
+
+def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_page, live_server, org):
+    profile = specialist_of(org, display_name="Dr Ana Souza")
+    profile.user.timezone = "Europe/Berlin"
+    profile.user.save(update_fields=["timezone"])
+    patient = patient_of(org, full_name="Maya Lindqvist", timezone="America/New_York")
+    conversation = conversation_between(patient, profile)
+    offering = OfferingFactory(specialist=profile, name="Follow-up session", duration_minutes=50)
+    requested = AppointmentFactory(patient=patient, offering=offering)  # asked for, not answered yet
+    thread_path = f"/patient/messages/{conversation.public_id}/"
+
+    # The specialist is elsewhere in their portal: no unread messages yet.
+    specialist_page = signed_in_page(new_page, live_server, profile.user)
+    specialist_page.goto("/specialist/")
+    nav_badge = specialist_page.locator("#nav-unread")
+    expect(nav_badge).to_be_hidden()
+    expect(nav_badge).to_have_attribute("data-live", "true")  # its unread socket is open
+
+    # The patient opens the thread and writes.
+    patient_page = signed_in_page(new_page, live_server, patient)
+    patient_page.goto(thread_path)
+    patient_thread = patient_page.locator("#thread")
+    expect(patient_thread).to_have_attribute("data-live", "true")
+    expect(patient_page.locator("#panel-appointment")).to_contain_text("Requested")
+    patient_page.get_by_role("textbox", name="Write a message").fill(QUESTION)
+    patient_page.get_by_role("button", name="Send").click()
+    own = patient_page.locator(
+        ".msg-own[data-id]", has_text=QUESTION
+    )  # stored: the server's copy replaced the pending one
+    expect(own).to_have_count(1)
+    assert own.get_attribute("data-id") == str(Message.objects.get().public_id)
+
+    # The specialist's badge counts it live, on a page that is not the thread.
+    expect(nav_badge).to_be_visible()
+    expect(nav_badge).to_contain_text("1")
+    shoot(specialist_page, "1-specialist-unread-badge")
+
+    # The inbox shows it too; opening the thread reads it and the badge drops.
+    specialist_page.get_by_role("link", name="Messages").click()
+    item = specialist_page.locator(".inbox-item", has_text="Maya Lindqvist")
+    expect(item.locator("[data-unread-badge]")).to_contain_text("1")
+    shoot(specialist_page, "2-specialist-inbox")
+    item.get_by_role("link").click()
+    expect(specialist_page.locator(".msg-other", has_text=QUESTION)).to_be_visible()
+    expect(specialist_page.locator("#nav-unread")).to_be_hidden()
+    specialist_thread = specialist_page.locator("#thread")
+    expect(specialist_thread).to_have_attribute("data-live", "true")
+    expect(specialist_page.locator("#panel-patient")).to_contain_text("America/New_York")
+
+    # The patient sees that it was read.
+    expect(own.locator(".msg-seen")).to_have_text("Seen")
+
+    # Typing shows on the other side; the reply arrives without a reload.
+    specialist_page.get_by_role("textbox", name="Write a message").press_sequentially("Yes", delay=20)
+    expect(patient_page.locator("#typing")).to_have_text("Dr Ana Souza is typing…")
+    specialist_page.get_by_role("textbox", name="Write a message").fill(ANSWER)
+    specialist_page.get_by_role("button", name="Send").click()
+    reply = patient_page.locator(".msg-other", has_text="Tuesday at 10 works")
+    expect(reply).to_be_visible()
+    expect(reply.locator(".msg-author")).to_have_text("Dr Ana Souza")
+    expect(reply.get_by_role("link", name="https://example.org/directions")).to_have_attribute("target", "_blank")
+    expect(patient_page.locator("#typing")).to_be_hidden()
+    # The patient's page was open and visible: the specialist sees "Seen".
+    expect(specialist_page.locator(".msg-own", has_text="Tuesday at 10 works").locator(".msg-seen")).to_be_visible()
+    expect(patient_page.locator("#nav-unread")).to_be_hidden()  # read as it arrived
+    shoot(patient_page, "3-patient-thread")
+
+    # The specialist accepts the requested time from the thread's panel; the
+    # patient's open thread shows the notice.
+    specialist_page.locator("#panel-appointment").get_by_role("link", name="Open the appointment").click()
+    specialist_page.get_by_role("button", name="Accept this time").click()
+    expect(specialist_page.get_by_text("Accepted: the session is booked.")).to_be_visible()
+    notice = patient_page.locator(".msg-notice[data-verb='appointment.confirmed']")
+    expect(notice).to_contain_text("Session confirmed")
+    requested.refresh_from_db()
+    assert requested.status == AppointmentStatus.CONFIRMED
+    shoot(patient_page, "4-patient-thread-confirmed")
+
+    # Back in the thread, the specialist sees the same notice and the panel's new state.
+    specialist_page.goto(f"/specialist/messages/{conversation.public_id}/")
+    expect(specialist_page.locator(".msg-notice", has_text="Session confirmed")).to_be_visible()
+    expect(specialist_page.locator("#panel-appointment")).to_contain_text("Confirmed")
+    shoot(specialist_page, "5-specialist-thread")
+    assert Message.objects.filter(kind=Message.Kind.TEXT).count() == 2
+    assert Appointment.objects.get() == requested
+
+
+def test_without_websockets_the_form_posts_and_the_thread_refreshes_every_10_seconds(new_page, live_server, org):
+    profile = specialist_of(org, display_name="Dr Ana Souza")
+    patient = patient_of(org, full_name="Maya Lindqvist")
+    conversation = conversation_between(patient, profile)
+
+    pages = []
+    for user, path in [
+        (profile.user, f"/specialist/messages/{conversation.public_id}/"),
+        (patient, f"/patient/messages/{conversation.public_id}/"),
+    ]:
+        page = signed_in_page(new_page, live_server, user)
+        page.context.route_web_socket("**/ws/**", lambda ws: ws.close())  # a proxy that drops WebSockets
+        page.goto(path)
+        expect(page.locator("#thread")).to_have_attribute("data-live", "false")
+        pages.append(page)
+    specialist_page, patient_page = pages
+
+    patient_page.get_by_role("textbox", name="Write a message").fill("<b>Plain</b> text, posted the old way")
+    patient_page.get_by_role("button", name="Send").click()
+    expect(patient_page.locator(".msg-own")).to_contain_text("<b>Plain</b> text, posted the old way")
+    assert Message.objects.get().text == "<b>Plain</b> text, posted the old way"
+
+    # No reload: the 10-second poll brings it in.
+    incoming = specialist_page.locator(".msg-other", has_text="<b>Plain</b> text")
+    expect(incoming).to_be_visible(timeout=15_000)
+    expect(incoming.locator("b")).to_have_count(0)
+    assert specialist_page.locator(".msg[data-id]").count() == 1

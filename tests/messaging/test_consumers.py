@@ -1,0 +1,316 @@
+"""The live thread over the real ASGI application: origin check, session
+authentication, routing and the consumers, on the configured channel layer."""
+
+import asyncio
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+from guardian.shortcuts import remove_perm
+
+from care.services import care_relationship_end, care_relationship_start
+from daraport.asgi import application
+from messaging import services
+from messaging.models import MESSAGE_MAX_LENGTH, Conversation, Message
+from tests.accounts.factories import UserFactory, enable_totp
+from tests.specialists.factories import SpecialistProfileFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TIMEOUT = 3
+
+
+class WebsocketCommunicator(ApplicationCommunicator):
+    """What `channels.testing.WebsocketCommunicator` does, without importing
+    `channels.testing` (whose package needs daphne, which is not installed).
+    Unlike channels' tester it lets consumers close their database
+    connections, as in production: the tests are transactional."""
+
+    def __init__(self, application, path: str, headers: list):
+        super().__init__(
+            application,
+            {"type": "websocket", "path": path, "query_string": b"", "headers": headers, "subprotocols": []},
+        )
+
+    async def connect(self, timeout=1) -> tuple[bool, object]:
+        await self.send_input({"type": "websocket.connect"})
+        response = await self.receive_output(timeout)
+        return response["type"] == "websocket.accept", response.get("code")
+
+    async def send_to(self, text_data: str) -> None:
+        await self.send_input({"type": "websocket.receive", "text": text_data})
+
+    async def send_json_to(self, data) -> None:
+        await self.send_to(json.dumps(data))
+
+    async def receive_json_from(self, timeout=1):
+        response = await self.receive_output(timeout)
+        assert response["type"] == "websocket.send", response
+        return json.loads(response["text"])
+
+    async def disconnect(self, code=1000, timeout=1) -> None:
+        await self.send_input({"type": "websocket.disconnect", "code": code})
+        await self.wait(timeout)
+
+
+def origin() -> bytes:
+    return f"http://{settings.ALLOWED_HOSTS[0]}".encode()
+
+
+def log_in(*users) -> None:
+    """Sessions for `users`, made before the event loop starts (its thread
+    would hold a database connection of its own)."""
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        user.cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+
+
+def socket(path: str, user=None, *, from_origin: bytes | None = None) -> WebsocketCommunicator:
+    headers = [(b"origin", from_origin or origin())]
+    if user is not None:
+        headers.append((b"cookie", user.cookie))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+def thread_path(conversation) -> str:
+    return f"/ws/conversations/{conversation.public_id}/"
+
+
+async def receive(communicator, wanted: str) -> dict:
+    """The next frame of type `wanted`, skipping others."""
+    while True:
+        frame = await communicator.receive_json_from(timeout=TIMEOUT)
+        if frame["type"] == wanted:
+            return frame
+
+
+async def connected(communicator) -> WebsocketCommunicator:
+    accepted, _code = await communicator.connect(timeout=TIMEOUT)
+    assert accepted
+    assert (await receive(communicator, "hello"))["type"] == "hello"
+    return communicator
+
+
+@pytest.fixture
+def pair():
+    patient, specialist = UserFactory(full_name="Pat Patient"), SpecialistProfileFactory()
+    enable_totp(specialist.user)
+    log_in(patient, specialist.user)
+    relationship = care_relationship_start(patient=patient, specialist=specialist, source="chosen")
+    return relationship, Conversation.objects.get(relationship=relationship)
+
+
+def test_participants_connect_and_others_are_refused(pair):
+    relationship, conversation = pair
+    path = thread_path(conversation)
+    no_second_factor = SpecialistProfileFactory()
+    outsider = UserFactory()
+    log_in(outsider, no_second_factor.user)
+    unchecked = Conversation.objects.get(
+        relationship=care_relationship_start(patient=UserFactory(), specialist=no_second_factor, source="chosen")
+    )
+
+    async def scenario():
+        for user in (relationship.patient, relationship.specialist.user):
+            communicator = socket(path, user)
+            accepted, _code = await communicator.connect(timeout=TIMEOUT)
+            assert accepted
+            hello = await communicator.receive_json_from(timeout=TIMEOUT)
+            assert hello == {"type": "hello", "user_id": str(user.public_id), "can_post": True}
+            await communicator.disconnect()
+        refused = [
+            socket(path, outsider),
+            socket(path),  # anonymous
+            socket(path, relationship.patient, from_origin=b"https://evil.example"),
+            socket(f"/ws/conversations/{uuid.uuid4()}/", relationship.patient),  # no such conversation
+            socket("/ws/unread/"),
+        ]
+        for communicator in refused:
+            accepted, _code = await communicator.connect(timeout=TIMEOUT)
+            assert not accepted
+        # Staff see patients' messages only with a second factor.
+        communicator = socket(thread_path(unchecked), no_second_factor.user)
+        accepted, _code = await communicator.connect(timeout=TIMEOUT)
+        assert not accepted
+
+    async_to_sync(scenario)()
+
+
+def test_a_message_is_stored_then_reaches_both_sides(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+    client_id = str(uuid.uuid4())
+
+    async def scenario():
+        patient_socket = await connected(socket(thread_path(conversation), patient))
+        specialist_socket = await connected(socket(thread_path(conversation), specialist))
+        await patient_socket.send_json_to({"type": "message", "text": "<b>Hello</b>", "client_id": client_id})
+        arrived = (await receive(specialist_socket, "message"))["message"]
+        stored = await database_sync_to_async(Message.objects.get)(public_id=arrived["id"])
+        assert stored.text == "<b>Hello</b>" and arrived["text"] == "<b>Hello</b>"  # plain text; the client escapes
+        assert arrived["author"] == {"id": str(patient.public_id), "name": "Pat Patient"}
+        assert arrived["client_id"] == client_id and arrived["kind"] == "text" and arrived["attachment"] is None
+        # The sender's confirmation is the same message.
+        assert (await receive(patient_socket, "message"))["message"]["id"] == arrived["id"]
+        # The specialist's unread count follows, per thread and in total.
+        unread = await receive(specialist_socket, "unread")
+        assert unread == {"type": "unread", "total": 1, "conversation_id": str(conversation.public_id), "count": 1}
+        # A retried send is stored once and confirmed to the sender only.
+        await patient_socket.send_json_to({"type": "message", "text": "<b>Hello</b>", "client_id": client_id})
+        assert (await receive(patient_socket, "message"))["message"]["id"] == arrived["id"]
+        assert await database_sync_to_async(Message.objects.count)() == 1
+        assert await specialist_socket.receive_nothing(timeout=0.2)
+        # Reading clears it; the patient sees "Seen".
+        await specialist_socket.send_json_to({"type": "read", "up_to": timezone.now().isoformat()})
+        seen = await receive(patient_socket, "read")
+        assert seen["user_id"] == str(specialist.public_id)
+        assert (await receive(specialist_socket, "unread"))["total"] == 0
+        await patient_socket.disconnect()
+        await specialist_socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        {"type": "message", "text": "   ", "client_id": "7c4a6c38-5c44-4b61-9c8e-6b8b5f9b1d11"},
+        {
+            "type": "message",
+            "text": "x" * (MESSAGE_MAX_LENGTH + 1),
+            "client_id": "7c4a6c38-5c44-4b61-9c8e-6b8b5f9b1d11",
+        },
+        {"type": "message", "text": 42, "client_id": "7c4a6c38-5c44-4b61-9c8e-6b8b5f9b1d11"},
+        {"type": "message", "text": "Hi", "client_id": "not-a-uuid"},
+        {"type": "read", "up_to": "yesterday-ish"},
+        {"type": "shout"},
+    ],
+)
+def test_bad_input_gets_an_error_and_stores_nothing(pair, frame):
+    relationship, conversation = pair
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), relationship.patient))
+        await communicator.send_json_to(frame)
+        error = await receive(communicator, "error")
+        assert error["message"]
+        if frame.get("client_id") and frame["client_id"] != "not-a-uuid":
+            assert error["client_id"] == frame["client_id"]
+        await communicator.send_to(text_data="{not json")
+        assert (await receive(communicator, "error"))["client_id"] is None
+        assert await database_sync_to_async(Message.objects.count)() == 0
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_ending_care_closes_the_patients_socket_and_leaves_the_thread_read_only(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+
+    async def scenario():
+        patient_socket = await connected(socket(thread_path(conversation), patient))
+        specialist_socket = await connected(socket(thread_path(conversation), specialist))
+        await database_sync_to_async(care_relationship_end)(relationship=relationship, by=specialist)
+        assert (await receive(patient_socket, "closed")) == {"type": "closed"}
+        assert (await patient_socket.receive_output(timeout=TIMEOUT))["type"] == "websocket.close"
+        # The specialist stays and may still write.
+        await specialist_socket.send_json_to({"type": "message", "text": "Take care", "client_id": str(uuid.uuid4())})
+        assert (await receive(specialist_socket, "message"))["message"]["text"] == "Take care"
+        # The patient may reconnect to read, but every message is refused.
+        again = socket(thread_path(conversation), patient)
+        accepted, _code = await again.connect(timeout=TIMEOUT)
+        assert accepted
+        assert (await receive(again, "hello"))["can_post"] is False
+        await again.send_json_to({"type": "message", "text": "Wait", "client_id": str(uuid.uuid4())})
+        assert "no longer" in (await receive(again, "error"))["message"]
+        assert await database_sync_to_async(Message.objects.filter(author=patient).count)() == 0
+        await again.disconnect()
+        await specialist_socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_the_post_permission_is_checked_on_every_message(pair):
+    """A socket opened while the patient could post does not keep that right."""
+    relationship, conversation = pair
+    patient = relationship.patient
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), patient))
+        # The permission goes without the "closed" broadcast reaching this socket.
+        await database_sync_to_async(remove_perm)("messaging.post_in_conversation", patient, conversation)
+        await communicator.send_json_to({"type": "message", "text": "Still here?", "client_id": str(uuid.uuid4())})
+        await receive(communicator, "error")
+        assert await database_sync_to_async(Message.objects.count)() == 0
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_typing_reaches_the_other_side_only(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+
+    async def scenario():
+        patient_socket = await connected(socket(thread_path(conversation), patient))
+        specialist_socket = await connected(socket(thread_path(conversation), specialist))
+        await patient_socket.send_json_to({"type": "typing"})
+        typing = await receive(specialist_socket, "typing")
+        assert typing == {"type": "typing", "user_id": str(patient.public_id), "name": "Pat Patient"}
+        await asyncio.sleep(0.1)
+        assert await patient_socket.receive_nothing(timeout=0.2)
+        await patient_socket.disconnect()
+        await specialist_socket.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_a_reconnecting_client_fetches_what_it_missed(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+    before = timezone.now() - timedelta(seconds=1)
+    first = services.message_post(conversation=conversation, author=specialist, text="One")
+    second = services.message_post(conversation=conversation, author=specialist, text="Two")
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), patient))
+        await communicator.send_json_to({"type": "resume", "after": before.isoformat()})
+        missed = await receive(communicator, "resume")
+        assert [m["id"] for m in missed["messages"]] == [str(first.public_id), str(second.public_id)]
+        assert missed["more"] is False
+        await communicator.send_json_to({"type": "resume", "after": first.created_at.isoformat()})
+        assert [m["text"] for m in (await receive(communicator, "resume"))["messages"]] == ["Two"]
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_the_unread_socket_follows_the_total(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+
+    async def scenario():
+        nav = socket("/ws/unread/", specialist)
+        accepted, _code = await nav.connect(timeout=TIMEOUT)
+        assert accepted
+        assert await nav.receive_json_from(timeout=TIMEOUT) == {"type": "unread", "total": 0, "counts": {}}
+        await database_sync_to_async(services.message_post)(conversation=conversation, author=patient, text="Hi")
+        assert await nav.receive_json_from(timeout=TIMEOUT) == {
+            "type": "unread",
+            "total": 1,
+            "counts": {str(conversation.public_id): 1},
+        }
+        await database_sync_to_async(services.conversation_mark_read)(conversation=conversation, user=specialist)
+        assert (await nav.receive_json_from(timeout=TIMEOUT))["total"] == 0
+        await nav.disconnect()
+
+    async_to_sync(scenario)()
