@@ -62,6 +62,10 @@ SIGNED_IN_PAGES = [
             ("patient-notifications", "/patient/notifications/"),
             ("patient-consent-step", "/patient/consents/"),
             ("patient-consents", "/patient/consents/all/"),
+            (
+                "patient-thread",
+                Follow("/patient/messages/", "a[href^='/patient/messages/']:not([href='/patient/messages/'])"),
+            ),
         ],
     ),
     (
@@ -75,6 +79,11 @@ SIGNED_IN_PAGES = [
             ("specialist-appointments", "/specialist/appointments/"),
             ("specialist-request", Follow("/specialist/appointments/", "a[href^='/specialist/requests/']")),
             ("specialist-propose", "/specialist/proposals/new/"),
+            ("specialist-inbox", "/specialist/messages/"),
+            (
+                "specialist-thread",
+                Follow("/specialist/messages/", "a[href^='/specialist/messages/']:not([href='/specialist/messages/'])"),
+            ),
             (
                 "specialist-appointment",
                 Follow("/specialist/appointments/", ".appt-row:has-text('Priya') a[href*='/specialist/appointments/']"),

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,6 +72,15 @@ def _see_other(url: str):
 def _error_status(error: ValidationError) -> int:
     codes = {getattr(item, "code", None) for item in getattr(error, "error_list", [error])}
     return 409 if codes & CONFLICT_CODES else 422
+
+
+def _back_to(request) -> str | None:
+    """`?next=`: a page of this site to return to (the conversation the
+    proposal was made from), or None."""
+    candidate = request.GET.get("next", "")
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
+        return candidate
+    return None
 
 
 def _set_up_profile_first(request):
@@ -331,7 +341,7 @@ def proposal_create_view(request):
         proposal, status = _create_proposal(request, form, profile, answering, now) if form.is_valid() else (None, 422)
         if proposal is not None:
             messages.success(request, _("Your times are sent. They stay reserved until the patient answers."))
-            return _see_other(reverse("booking:specialist-proposal", args=[proposal.public_id]))
+            return _see_other(_back_to(request) or reverse("booking:specialist-proposal", args=[proposal.public_id]))
     context = {
         "form": form,
         "answering": answering,

@@ -4,6 +4,7 @@ authentication, routing and the consumers, on the configured channel layer."""
 import asyncio
 import json
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 from guardian.shortcuts import remove_perm
@@ -58,6 +60,22 @@ class WebsocketCommunicator(ApplicationCommunicator):
     async def disconnect(self, code=1000, timeout=1) -> None:
         await self.send_input({"type": "websocket.disconnect", "code": code})
         await self.wait(timeout)
+
+
+def run(scenario) -> None:
+    """Run an async test body on its own event loop in a worker thread: the
+    browser tests' Playwright session keeps a loop running in this one, and
+    `async_to_sync` refuses to start inside it. The worker's database
+    connection is closed at the end, so the test database can be dropped."""
+
+    def body():
+        try:
+            async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(body).result()
 
 
 def origin() -> bytes:
@@ -141,7 +159,7 @@ def test_participants_connect_and_others_are_refused(pair):
         accepted, _code = await communicator.connect(timeout=TIMEOUT)
         assert not accepted
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_a_message_is_stored_then_reaches_both_sides(pair):
@@ -176,7 +194,7 @@ def test_a_message_is_stored_then_reaches_both_sides(pair):
         await patient_socket.disconnect()
         await specialist_socket.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 @pytest.mark.parametrize(
@@ -209,7 +227,7 @@ def test_bad_input_gets_an_error_and_stores_nothing(pair, frame):
         assert await database_sync_to_async(Message.objects.count)() == 0
         await communicator.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_ending_care_closes_the_patients_socket_and_leaves_the_thread_read_only(pair):
@@ -236,7 +254,7 @@ def test_ending_care_closes_the_patients_socket_and_leaves_the_thread_read_only(
         await again.disconnect()
         await specialist_socket.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_the_post_permission_is_checked_on_every_message(pair):
@@ -253,7 +271,7 @@ def test_the_post_permission_is_checked_on_every_message(pair):
         assert await database_sync_to_async(Message.objects.count)() == 0
         await communicator.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_typing_reaches_the_other_side_only(pair):
@@ -271,7 +289,7 @@ def test_typing_reaches_the_other_side_only(pair):
         await patient_socket.disconnect()
         await specialist_socket.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_a_reconnecting_client_fetches_what_it_missed(pair):
@@ -291,7 +309,7 @@ def test_a_reconnecting_client_fetches_what_it_missed(pair):
         assert [m["text"] for m in (await receive(communicator, "resume"))["messages"]] == ["Two"]
         await communicator.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)
 
 
 def test_the_unread_socket_follows_the_total(pair):
@@ -313,4 +331,4 @@ def test_the_unread_socket_follows_the_total(pair):
         assert (await nav.receive_json_from(timeout=TIMEOUT))["total"] == 0
         await nav.disconnect()
 
-    async_to_sync(scenario)()
+    run(scenario)

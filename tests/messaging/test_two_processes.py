@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -136,7 +137,9 @@ def test_a_message_sent_to_one_server_reaches_a_client_of_the_other():
     try:
         for server, port in zip(servers, ports, strict=True):
             wait_until_up(server, port)
-        arrived = asyncio.run(scenario())
+        # Its own thread: a browser test's Playwright loop may be running in this one.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            arrived = pool.submit(asyncio.run, scenario()).result()
     finally:
         for server in servers:
             server.terminate()
