@@ -69,10 +69,6 @@ SLOT_HOLDING: frozenset[AppointmentStatus] = frozenset(
 )
 
 
-def can_transition(from_status: str, to_status: str) -> bool:
-    return to_status in ALLOWED.get(AppointmentStatus(from_status), set())
-
-
 # The statuses that lapse at `Appointment.expires_at` (the expiry sweep).
 EXPIRING: frozenset[AppointmentStatus] = frozenset({S.HELD, S.PROPOSED, S.AWAITING_PAYMENT})
 

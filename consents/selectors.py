@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from core.selectors import get_for_user
@@ -127,20 +127,6 @@ def _form_specialists(form: IntakeForm, specialists: dict, pairs: set) -> list[S
     if attached:
         return [specialists[sid] for sid, oid in sorted(pairs) if oid in attached and sid in specialists]
     return [profile for profile in specialists.values() if profile.organization_id == form.organization_id]
-
-
-def blockers_for_appointment(*, patient, specialist: SpecialistProfile, offering) -> list[Item]:
-    """Is this appointment ready? What still blocks it (empty: ready)."""
-    requirements = requirements_for(patient, specialist=specialist, offering=offering)
-    return requirements.blocking(RequiredBefore.SESSION, specialist=specialist)
-
-
-def documents_for_organization(organization) -> QuerySet[ConsentDocument]:
-    return ConsentDocument.objects.filter(organization=organization).select_related("program", "specialist")
-
-
-def forms_for_organization(organization) -> QuerySet[IntakeForm]:
-    return IntakeForm.objects.filter(organization=organization).select_related("program", "specialist")
 
 
 # --- The resolution, for one ask or many (lists, the status board, the sweep) --------

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consents.models import FormResponse, RequiredBefore
-from consents.selectors import blockers_for_appointment, requirements_for
+from consents.selectors import requirements_for
 from organizations.models import Membership, ProgramEnrolment
 from tests.conftest import member
 from tests.consents.factories_patient import (
@@ -130,7 +130,8 @@ def test_the_appointment_blockers_are_that_specialists_missing_items(patient, or
     other = SpecialistProfileFactory(organization=org)
     published_form(organization=org, specialist=other, title="Other intake")
     CareContextFactory(patient=patient, offering=OfferingFactory(specialist=other))
-    blockers = blockers_for_appointment(patient=patient, specialist=specialist, offering=offering)
+    requirements = requirements_for(patient, specialist=specialist, offering=offering)
+    blockers = requirements.blocking(RequiredBefore.SESSION, specialist)
     assert [item.title for item in blockers] == ["Treatment", "Intake"]
 
 
