@@ -10,14 +10,17 @@ from django.db.models import Prefetch, Q
 
 from core.selectors import get_for_user
 
+from . import slots
 from .models import Appointment, AvailabilityRequest, Proposal
-from .selectors import cancellation_window_hours
-from .states import AppointmentStatus
+from .selectors import cancellation_window_hours, free_slots_for_offering
+from .states import SLOT_HOLDING, AppointmentStatus
 
 S = AppointmentStatus
 
 PAST_SHOWN = 20
 UPCOMING_SHOWN = 50
+# Quick picks when proposing: free starts over the next two weeks.
+SUGGESTION_DAYS = 14
 
 
 def appointment_get_for_specialist(*, user, public_id) -> Appointment:
@@ -101,3 +104,29 @@ def appointment_overview_for_specialist(*, profile, now: datetime) -> dict:
         "more_upcoming": len(upcoming) > UPCOMING_SHOWN,
         "past": past,
     }
+
+
+# --- Proposing times --------------------------------------------------------------------
+
+
+def proposal_suggestions(
+    offering, *, zone_name: str, now: datetime, days_shown: int = 4, per_day: int = 8
+) -> list[tuple[date, list[datetime]]]:
+    """Free starts of `offering` in the specialist's hours over the next two
+    weeks, by local day in `zone_name`: the quick picks beside a proposal."""
+    if offering is None:
+        return []
+    zone = zoneinfo.ZoneInfo(zone_name)
+    today = now.astimezone(zone).date()
+    free = free_slots_for_offering(
+        offering=offering, start_on=today, end_on=today + timedelta(days=SUGGESTION_DAYS), now=now
+    )
+    days = slots.group_by_local_day(free, zone)
+    return [(day, starts[:per_day]) for day, starts in list(days.items())[:days_shown]]
+
+
+def starts_taken(*, specialist, offering, starts: list[datetime]) -> list[datetime]:
+    """Which of `starts` another booking of the specialist now overlaps."""
+    length = timedelta(minutes=offering.duration_minutes)
+    holding = Appointment.objects.filter(specialist=specialist, status__in=SLOT_HOLDING)
+    return [start for start in starts if holding.filter(starts_at__lt=start + length, ends_at__gt=start).exists()]

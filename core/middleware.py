@@ -2,7 +2,6 @@ import logging
 import time
 import zoneinfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
@@ -12,22 +11,16 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from .models import AuditLog
-from .portals import is_staff_member, no_store
+from .portals import no_store
 from .selectors import NotYours
 from .services import audit_record
+from .sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, SESSION_STARTED_KEY, session_ends_at
 
 logger = logging.getLogger(__name__)
 
-SESSION_STARTED_KEY = "daraport_started_at"
-SESSION_SEEN_KEY = "daraport_seen_at"
-
 
 class SessionTimeoutMiddleware:
-    """End sessions after idle and absolute limits that depend on the role.
-
-    Staff (specialists, organization admins): 30 minutes idle, 12 hours in
-    all. The clock starts at sign-in (see core.receivers).
-    """
+    """End sessions after the idle and absolute limits of core.sessions."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,18 +30,12 @@ class SessionTimeoutMiddleware:
         if user.is_authenticated:
             now = time.time()
             session = request.session
-            started = session.setdefault(SESSION_STARTED_KEY, now)
-            seen = session.get(SESSION_SEEN_KEY, now)
-            if is_staff_member(user):
-                idle, absolute = settings.SESSION_IDLE_TIMEOUT_STAFF, settings.SESSION_ABSOLUTE_TIMEOUT_STAFF
-            else:
-                idle, absolute = settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_ABSOLUTE_TIMEOUT_PATIENT
-            if now - seen > idle or now - started > absolute:
+            session.setdefault(SESSION_STARTED_KEY, now)
+            if now > session_ends_at(user, session, now):
                 logout(request)
                 messages.info(request, _("You were signed out to keep your account safe. Please sign in again."))
                 return redirect_to_login(request.get_full_path())
-            # Write the session at most once a minute, not on every request.
-            if now - seen > 60 or SESSION_SEEN_KEY not in session:
+            if now - session.get(SESSION_SEEN_KEY, 0) > SEEN_WRITE_EVERY:
                 session[SESSION_SEEN_KEY] = now
         return self.get_response(request)
 

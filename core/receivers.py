@@ -3,7 +3,7 @@ import time
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from .middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from .sessions import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 
 
 @receiver(user_logged_in, dispatch_uid="core.start_session_clock")

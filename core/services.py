@@ -1,5 +1,6 @@
 """Writes to core's own tables: the journey, the audit trail, notifications."""
 
+import ipaddress
 import uuid
 from collections.abc import Iterable
 
@@ -50,6 +51,24 @@ def audit_record(*, request=None, actor=None, action: str, obj: models.Model | N
 
 def audit_read(request, obj: models.Model) -> AuditLog:
     return audit_record(request=request, action=AuditLog.Action.READ, obj=obj)
+
+
+def audit_socket_read(scope, obj: models.Model) -> AuditLog:
+    """A read over a WebSocket: its ASGI scope stands in for the request."""
+    headers = dict(scope.get("headers") or [])
+    address = (scope.get("client") or (None,))[0]
+    try:
+        address = str(ipaddress.ip_address(address))
+    except ValueError:
+        address = None  # a unix socket, or a test scope
+    return AuditLog.objects.create(
+        actor=scope["user"],
+        action=AuditLog.Action.READ,
+        path=scope.get("path", "")[:512],
+        ip_address=address,
+        user_agent=headers.get(b"user-agent", b"").decode("latin-1")[:256],
+        **_ref(obj),
+    )
 
 
 def client_ip(request) -> str | None:

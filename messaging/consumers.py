@@ -26,20 +26,31 @@ The server sends:
     {"type": "read", "user_id": "<public_id>", "read_up_to": "<ISO>"}
     {"type": "unread", "total": n, "conversation_id": "<public_id>", "count": n}
     {"type": "closed"}  the user may no longer post; the socket then closes
+    {"type": "signed_out"}  the session ended (signed out, idle or absolute
+        limit); the socket then closes with code 4401
 
 `ws/unread/`: the portal navigation on every page. It only sends
     {"type": "unread", "total": n, "counts": {"<conversation public_id>": n}}
 on connect and whenever the user's unread messages change (conversations
 with nothing unread are left out of `counts`).
 
+Both kinds of socket live only as long as the session: they close when the
+user signs out (at once) and when the session ends some other way, such as
+the idle limit or being signed out from another device (within a minute,
+`SESSION_CHECK_SECONDS`). Sending a message or typing counts as activity
+for the idle limit, as a page request does.
+
 User ids are public ids; message text is plain text, never HTML.
 """
 
+import asyncio
+import contextlib
 import json
 import time
 import uuid
 from datetime import UTC
 
+from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -49,11 +60,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from core.portals import is_staff_member, mfa_satisfied
+from core.services import audit_socket_read
+from core.sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, session_ends_at, session_load
 
 from . import selectors, services
-from .realtime import conversation_group, user_group
+from .realtime import conversation_group, session_group, user_group
 from .serializers import message_json
 
 POST = "messaging.post_in_conversation"
@@ -61,26 +73,28 @@ POST = "messaging.post_in_conversation"
 # anything larger is refused unread.
 MAX_FRAME = 100_000
 RESUME_LIMIT = 200
+# At most one "typing" per socket this often reaches the other side
+# (chat.js sends one every 2 s while keys are pressed).
+TYPING_EVERY = 1.5
 
 
-def _session_deadline(scope) -> float | None:
-    """When the user's session ends at the latest (as the HTTP middleware
-    decides), or None when it has already ended or there is no user."""
+# The close code of a socket whose session ended ("unauthorized").
+SIGNED_OUT = 4401
+# Frames that mean the user is there (for the idle limit).
+ACTIVITY = frozenset({"message", "typing"})
+
+
+def _session_end(scope) -> float | None:
+    """When the connecting user's session ends, or None when it already has
+    (or there is no user, or staff without their second factor)."""
     user = scope.get("user")
     if user is None or not user.is_authenticated:
         return None
-    if is_staff_member(user):
-        if not mfa_satisfied(user):
-            return None
-        idle, absolute = settings.SESSION_IDLE_TIMEOUT_STAFF, settings.SESSION_ABSOLUTE_TIMEOUT_STAFF
-    else:
-        idle, absolute = settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_ABSOLUTE_TIMEOUT_PATIENT
-    now = time.time()
-    session = scope["session"]
-    started, seen = session.get(SESSION_STARTED_KEY, now), session.get(SESSION_SEEN_KEY, now)
-    if now - seen > idle or now - started > absolute:
+    if is_staff_member(user) and not mfa_satisfied(user):
         return None
-    return started + absolute
+    now = time.time()
+    ends = session_ends_at(user, scope["session"], now)
+    return ends if ends > now else None
 
 
 def _instant(value, *, default=None):
@@ -98,27 +112,67 @@ def _first_error(error) -> str:
 
 
 class BaseConsumer(AsyncJsonWebsocketConsumer):
+    """Group membership, frame parsing, and the session's lifetime: `ends`
+    is when the session ends as last seen; a task looks again then (or each
+    `SESSION_CHECK_SECONDS`) and closes the socket if it has ended."""
+
     groups_joined: tuple[str, ...] = ()
-    deadline: float = 0
+    ends: float = 0
+    last_active: float = 0
+    watcher: asyncio.Task | None = None
 
     async def join(self, *groups: str) -> None:
+        groups = (*groups, session_group(self.scope["session"].session_key))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
+        self.watcher = asyncio.create_task(self.watch_session())
 
     async def disconnect(self, code):
+        if self.watcher is not None:
+            self.watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.watcher
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def expired(self) -> bool:
-        """The session's absolute limit passed: the socket closes with it."""
-        if time.time() < self.deadline:
+    async def watch_session(self) -> None:
+        while True:
+            now = time.time()
+            await asyncio.sleep(max(0.0, min(self.ends, now + settings.SESSION_CHECK_SECONDS) - now))
+            if not await self.session_open():
+                return
+
+    async def session_open(self) -> bool:
+        """Look at the session as stored now; close the socket if it ended."""
+        session = await database_sync_to_async(session_load)(self.scope["session"].session_key)
+        user = await get_user({"session": session}) if session is not None else None
+        ends = await self.session_refresh(session) if user is not None and user.pk == self.user.pk else None
+        if ends is None:
+            await self.session_ended({})
             return False
-        await self.close()
+        self.ends = ends
         return True
 
+    @database_sync_to_async
+    def session_refresh(self, session) -> float | None:
+        """Count activity on this socket as the user being seen (written
+        at most once a minute, as page requests do); when the session ends."""
+        now = time.time()
+        seen = session.get(SESSION_SEEN_KEY, 0)
+        if self.last_active - seen > SEEN_WRITE_EVERY and session_ends_at(self.user, session, now) > self.last_active:
+            session[SESSION_SEEN_KEY] = self.last_active
+            session.save()
+        ends = session_ends_at(self.user, session, now)
+        return ends if ends > now else None
+
+    async def session_ended(self, event):
+        """Signed out (the channel layer says so at once), or found ended."""
+        await self.send_json({"type": "signed_out"})
+        await self.close(code=SIGNED_OUT)
+
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if await self.expired():
+        if time.time() >= self.ends and not await self.session_open():
             return
         content = None
         if text_data and len(text_data) <= MAX_FRAME:
@@ -129,6 +183,8 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "client_id": None, "message": _("That could not be read.")})
             return
+        if content.get("type") in ACTIVITY:
+            self.last_active = time.time()
         await self.receive_json(content)
 
 
@@ -137,15 +193,16 @@ class ConversationConsumer(BaseConsumer):
     def admit(self):
         """The conversation when the user may read it, with the session's
         deadline; else None."""
-        deadline = _session_deadline(self.scope)
-        if deadline is None:
+        ends = _session_end(self.scope)
+        if ends is None:
             return None
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
         try:
             conversation = selectors.conversation_get_for_user(user=self.scope["user"], public_id=public_id)
         except Http404:
             return None
-        self.deadline = deadline
+        self.ends = ends
+        audit_socket_read(self.scope, conversation)  # reading it live
         return conversation
 
     async def connect(self):
@@ -211,7 +268,13 @@ class ConversationConsumer(BaseConsumer):
         )
         return message_json(message) if message.created_at < started else None
 
+    last_typing: float = 0
+
     async def announce_typing(self, content) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_EVERY:
+            return  # a client sending too often is not told: it changes nothing
+        self.last_typing = now
         await self.channel_layer.group_send(
             conversation_group(self.conversation),
             {"type": "typing", "user_id": self.user.pk, "name": self.user.display_name},
@@ -232,7 +295,10 @@ class ConversationConsumer(BaseConsumer):
 
     @database_sync_to_async
     def load_after(self, after) -> list[dict]:
-        return [message_json(m) for m in selectors.messages_after(self.conversation, after=after)]
+        messages = selectors.messages_after(self.conversation, after=after)
+        if messages:
+            audit_socket_read(self.scope, self.conversation)
+        return [message_json(m) for m in messages]
 
     # --- From the channel layer -----------------------------------------------
 
@@ -279,9 +345,8 @@ class UnreadConsumer(BaseConsumer):
 
     @database_sync_to_async
     def admit(self) -> bool:
-        deadline = _session_deadline(self.scope)
-        self.deadline = deadline or 0
-        return deadline is not None
+        self.ends = _session_end(self.scope) or 0
+        return self.ends > 0
 
     async def connect(self):
         if not await self.admit():

@@ -1,6 +1,8 @@
 """Demo conversations: the demo specialist with the demo patient and with
 Priya, so both inboxes have threads with history, notices and unread
-messages. Idempotent: skipped once a demo thread has human messages."""
+messages, and two follow-up times the specialist proposed to the demo
+patient from the thread (its panel offers them). Idempotent: skipped once a
+demo thread has human messages."""
 
 from __future__ import annotations
 
@@ -9,12 +11,16 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from booking.selectors_specialist import proposal_suggestions
+from booking.services import proposal_create
 from care.models import CareRelationship
+from specialists.models import Offering
 
 from .models import Conversation, Message
 from .services import conversation_mark_read, conversation_open, message_post
 
 SAM = "specialist@demo.daraport.test"
+ALEX = "patient@demo.daraport.test"
 THREADS = {
     "patient@demo.daraport.test": [
         ("patient", "Hi Dr. Okafor, I booked the follow-up for Thursday. Is it fine to join from my office?"),
@@ -62,4 +68,32 @@ def seed() -> list[str]:
         # Both have read everything but the newest message (unread for Sam when a patient wrote it).
         conversation_mark_read(conversation=conversation, user=conversation.relationship.patient, up_to=last)
         conversation_mark_read(conversation=conversation, user=sam, up_to=last - timedelta(hours=1))
-    return [f"{threads} conversations with {SAM}; the newest messages wait for the specialist at /specialist/messages/"]
+    lines = [
+        f"{threads} conversations with {SAM}; the newest messages wait for the specialist at /specialist/messages/"
+    ]
+    if _propose_follow_up(sam, User.objects.filter(email=ALEX).first()):
+        lines.append(f"{ALEX}: two follow-up times proposed in the thread, to take from its side panel")
+    return lines
+
+
+def _propose_follow_up(sam, alex) -> bool:
+    """Sam offers Alex two free times of his shortest service, as the
+    thread's "Propose times" does (the notice lands in the thread)."""
+    offering = Offering.objects.filter(specialist__user=sam, is_active=True).order_by("duration_minutes", "pk").first()
+    if alex is None or offering is None:
+        return False
+    now = timezone.now()
+    days = proposal_suggestions(offering, zone_name=sam.timezone, now=now)
+    starts = [day_starts[len(day_starts) // 2] for _day, day_starts in days[1:3]]
+    if not starts:
+        return False
+    proposal_create(
+        specialist=offering.specialist,
+        patient=alex,
+        offering=offering,
+        starts_at=starts,
+        expires_at=min(now + timedelta(hours=48), starts[0] - timedelta(hours=1)),
+        note="Two options for our next session. Take whichever suits you.",
+        by=sam,
+    )
+    return True

@@ -1,14 +1,15 @@
 """The care context beside a thread: the pair's next appointment and its
-readiness, and for the specialist the patient's basics. A fixed number of
-queries whatever the history of the pair."""
+readiness, an open proposal of times, and for the specialist the patient's
+basics. A fixed number of queries whatever the history of the pair."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from booking.models import Appointment
+from booking.models import Appointment, Proposal
 from booking.readiness import readiness_annotate
 from booking.states import AppointmentStatus
 from patients.selectors import intake_get_for_user, intake_summary
@@ -16,12 +17,12 @@ from specialists.models import Offering
 
 from .models import Conversation
 
-# Sessions that still lie ahead for the pair, booked or being arranged.
+# Sessions that still lie ahead for the pair, booked or waiting for the
+# specialist or for payment. Proposed times show as their proposal.
 UPCOMING_STATUSES = (
     AppointmentStatus.CONFIRMED,
     AppointmentStatus.AWAITING_PAYMENT,
     AppointmentStatus.REQUESTED,
-    AppointmentStatus.PROPOSED,
 )
 
 
@@ -30,11 +31,15 @@ class Panel:
     appointment: Appointment | None
     patient: object
     specialist: object
+    # Times the specialist proposed that the patient has not answered yet,
+    # newest proposal first, each with `options` (earliest first).
+    proposals: list[Proposal] = field(default_factory=list)
     # The specialist's side only: the intake's "Care goals" answers.
     intake: object | None = None
     goals: list | None = None
-    # The patient's side only: what "Book a follow-up" opens.
-    follow_up_offering: Offering | None = None
+    # The patient's side only: a time they picked with "Book a follow-up"
+    # and have not confirmed yet.
+    hold: Appointment | None = None
 
 
 def next_appointment(conversation: Conversation) -> Appointment | None:
@@ -56,6 +61,51 @@ def next_appointment(conversation: Conversation) -> Appointment | None:
     return appointment
 
 
+def open_proposals(conversation: Conversation, *, now=None) -> list[Proposal]:
+    """The pair's proposals still waiting for an answer, newest first."""
+    relationship = conversation.relationship
+    options = Appointment.objects.filter(status=AppointmentStatus.PROPOSED).order_by("starts_at", "pk")
+    return list(
+        Proposal.objects.filter(
+            patient_id=relationship.patient_id,
+            specialist_id=relationship.specialist_id,
+            status=Proposal.Status.OPEN,
+            expires_at__gt=now or timezone.now(),
+        )
+        .select_related("offering")
+        .prefetch_related(Prefetch("appointments", queryset=options, to_attr="options"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def held_by_patient(conversation: Conversation, *, now=None) -> Appointment | None:
+    """A time the patient holds with this specialist, not yet confirmed."""
+    relationship = conversation.relationship
+    return (
+        Appointment.objects.filter(
+            patient_id=relationship.patient_id,
+            specialist_id=relationship.specialist_id,
+            status=AppointmentStatus.HELD,
+            expires_at__gt=now or timezone.now(),
+        )
+        .select_related("offering")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def follow_up_offerings(conversation: Conversation) -> list[Offering]:
+    """The specialist's services the patient can book straight away, the
+    shortest first (a follow-up is usually the standard session)."""
+    return list(
+        Offering.objects.filter(
+            specialist_id=conversation.relationship.specialist_id,
+            is_active=True,
+            booking_mode=Offering.BookingMode.DIRECT,
+        ).order_by("duration_minutes", "position", "pk")
+    )
+
+
 def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
     """What the side panel shows to the patient or to the specialist.
 
@@ -66,6 +116,7 @@ def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
         appointment=next_appointment(conversation),
         patient=relationship.patient,
         specialist=relationship.specialist,
+        proposals=open_proposals(conversation),
     )
     if for_specialist:
         panel.intake = intake_get_for_user(relationship.patient)
@@ -73,13 +124,5 @@ def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
             goals = next(section for section in intake_summary(panel.intake) if section.step == "goals")
             panel.goals = goals.items
     else:
-        panel.follow_up_offering = (
-            Offering.objects.filter(
-                specialist_id=relationship.specialist_id,
-                is_active=True,
-                booking_mode=Offering.BookingMode.DIRECT,
-            )
-            .order_by("duration_minutes", "position", "pk")
-            .first()
-        )
+        panel.hold = held_by_patient(conversation)
     return panel

@@ -1,11 +1,14 @@
 """Messaging reacts to the care relationship: its start opens the pair's
-conversation, its end leaves the patient read-only."""
+conversation, its end leaves the patient read-only. Signing out closes the
+session's sockets."""
 
+from django.contrib.auth.signals import user_logged_out
 from django.dispatch import receiver
 
 from care.models import CareRelationship
 from core import events
 
+from .realtime import end_session
 from .services import conversation_close_for_patient, conversation_open
 
 
@@ -19,3 +22,11 @@ def open_conversation(sender, care_relationship_id, **kwargs):
 @receiver(events.care_relationship_ended, dispatch_uid="messaging.close")
 def close_conversation(sender, care_relationship_id, **kwargs):
     conversation_close_for_patient(relationship=CareRelationship.objects.get(pk=care_relationship_id))
+
+
+@receiver(user_logged_out, dispatch_uid="messaging.sign_out")
+def close_sockets(sender, request, user, **kwargs):
+    """Signing out closes the session's open sockets at once."""
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        end_session(session_key)

@@ -34,6 +34,8 @@ from .services import conversation_mark_read, message_post
 from .services.conversations import POST
 
 INBOX_URL = {Portal.PATIENT: "messaging:patient-inbox", Portal.SPECIALIST: "messaging:specialist-inbox"}
+# The event that makes the side panel fetch itself again (htmx, chat.js).
+PANEL_REFRESH = "panel-refresh"
 THREAD_URL = {Portal.PATIENT: "messaging:patient-thread", Portal.SPECIALIST: "messaging:specialist-thread"}
 
 
@@ -85,7 +87,7 @@ def specialist_inbox_view(request):
 # --- Thread ---------------------------------------------------------------------
 
 
-def _conversation(request, public_id, portal: Portal) -> Conversation:
+def thread_conversation(request, public_id, portal: Portal) -> Conversation:
     conversation = conversation_get_for_user(user=request.user, public_id=public_id)
     if not _is_mine(conversation, request.user, portal):
         raise Http404
@@ -111,9 +113,18 @@ def _seen_message_id(conversation: Conversation, user, messages: list[Message]) 
     return own[-1].pk if other_read and other_read >= own[-1].created_at else None
 
 
-def _page(request, conversation, portal, *, form=None, status=200):
+def panel_context(request, conversation, portal: Portal, **state) -> dict:
+    """What the side panel needs; `state` is an action's form or answer
+    (see panel_views). Reading the intake there is audited."""
+    panel = panel_for(conversation, for_specialist=portal == Portal.SPECIALIST)
+    if panel.intake is not None:
+        audit_read(request, panel.intake)
+    return {"conversation": conversation, "portal": portal, "panel": panel, **state}
+
+
+def render_thread(request, conversation, portal, *, form=None, status=200, panel_state=None):
     """The thread page: the latest messages (or the page before `?before=`),
-    the form, and the side panel."""
+    the form, and the side panel (with an action's form open in it)."""
     user = request.user
     before = request.GET.get("before")
     anchor = _message_in(conversation, before) if before else None
@@ -133,18 +144,14 @@ def _page(request, conversation, portal, *, form=None, status=200):
         return render(request, "messaging/_earlier.html", context)
     if anchor is None:
         conversation_mark_read(conversation=conversation, user=user)
-    can_post = user.has_perm(POST, conversation)
-    panel = panel_for(conversation, for_specialist=portal == Portal.SPECIALIST)
-    if panel.intake is not None:
-        audit_read(request, panel.intake)
+    context.update(panel_context(request, conversation, portal, **(panel_state or {})))
     context.update(
         {
             "history": anchor is not None,
-            "can_post": can_post,
+            "can_post": user.has_perm(POST, conversation),
             "form": form or MessageForm(),
             "refused": status == 403,
             "closed_text": _closed_text(conversation, portal),
-            "panel": panel,
             "inbox_url_name": INBOX_URL[portal],
             "base_template": _base(portal),
         }
@@ -170,7 +177,11 @@ def _new_messages(request, conversation, portal):
         "seen_id": None,
         "other_name": _other_name(conversation, portal),
     }
-    return render(request, "messaging/_poll.html", context)
+    response = render(request, "messaging/_poll.html", context)
+    if any(message.kind == Message.Kind.NOTICE for message in messages):
+        # Something happened to the pair's appointments: the panel reloads.
+        response["HX-Trigger"] = PANEL_REFRESH
+    return response
 
 
 def _see_other(url: str) -> HttpResponseRedirect:
@@ -181,7 +192,7 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 def _post(request, conversation, portal):
     if not request.user.has_perm(POST, conversation):
-        return _page(request, conversation, portal, status=403)
+        return render_thread(request, conversation, portal, status=403)
     form = MessageForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -193,12 +204,12 @@ def _post(request, conversation, portal):
                 attachment=form.cleaned_data["attachment"],
             )
         except PermissionDenied:
-            return _page(request, conversation, portal, status=403)
+            return render_thread(request, conversation, portal, status=403)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             return _see_other(reverse(THREAD_URL[portal], args=[conversation.public_id]) + "#message-form")
-    return _page(request, conversation, portal, form=form, status=413 if form.is_too_large else 422)
+    return render_thread(request, conversation, portal, form=form, status=413 if form.is_too_large else 422)
 
 
 def _closed_text(conversation, portal) -> str:
@@ -208,13 +219,13 @@ def _closed_text(conversation, portal) -> str:
 
 
 def _thread(request, public_id, portal: Portal):
-    conversation = _conversation(request, public_id, portal)
+    conversation = thread_conversation(request, public_id, portal)
     audit_read(request, conversation)
     if request.method == "POST":
         return _post(request, conversation, portal)
     if "after" in request.GET:
         return _new_messages(request, conversation, portal)
-    return _page(request, conversation, portal)
+    return render_thread(request, conversation, portal)
 
 
 @require_http_methods(["GET", "POST"])

@@ -34,10 +34,18 @@ DEMO_ORG = "daraport-demo-clinic"
 
 @dataclass(frozen=True)
 class Follow:
-    """A page reached by opening `path` and following its first link matching `selector`."""
+    """A page reached by opening `path` (itself possibly a Follow) and
+    following its first link matching `selector`."""
 
-    path: str
+    path: "str | Follow"
     selector: str
+
+
+def resolve(page: Page, path: str | Follow) -> str:
+    if isinstance(path, str):
+        return path
+    page.goto(resolve(page, path.path))
+    return page.locator(path.selector).first.get_attribute("href")
 
 
 ANONYMOUS_PAGES = [
@@ -66,6 +74,13 @@ SIGNED_IN_PAGES = [
                 "patient-thread",
                 Follow("/patient/messages/", "a[href^='/patient/messages/']:not([href='/patient/messages/'])"),
             ),
+            (
+                "patient-thread-book",
+                Follow(
+                    Follow("/patient/messages/", "a[href^='/patient/messages/']:not([href='/patient/messages/'])"),
+                    "#panel-book a[href$='/book/']",
+                ),
+            ),
         ],
     ),
     (
@@ -83,6 +98,13 @@ SIGNED_IN_PAGES = [
             (
                 "specialist-thread",
                 Follow("/specialist/messages/", "a[href^='/specialist/messages/']:not([href='/specialist/messages/'])"),
+            ),
+            (
+                "specialist-thread-propose",
+                Follow(
+                    Follow("/specialist/messages/", ".inbox-item:has-text('Alex') a"),
+                    "#panel-propose a[href$='/propose/']",
+                ),
             ),
             (
                 "specialist-appointment",
@@ -115,9 +137,7 @@ def say(line: str) -> None:
 
 
 def shoot(page: Page, name: str, path: str | Follow) -> None:
-    if isinstance(path, Follow):
-        page.goto(path.path)
-        path = page.locator(path.selector).first.get_attribute("href")
+    path = resolve(page, path)
     response = page.goto(path)
     page.wait_for_load_state("networkidle")
     status = response.status if response else None

@@ -14,11 +14,14 @@ from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from core.timeutils import to_zone
 from specialists.models import Offering
 
-from ..services import REASON_MAX_LENGTH, parse_local_start
+from ..selectors_specialist import starts_taken
+from ..services import REASON_MAX_LENGTH, SlotTaken, parse_local_start, proposal_create
 
 MAX_PROPOSED_TIMES = 5
 NOTE_MAX_LENGTH = 2000
@@ -234,13 +237,39 @@ class ProposalForm(forms.Form):
         default = min(self.now + DEFAULT_ANSWER_WINDOW, starts[0] - ANSWER_MARGIN)
         return default if default > self.now else starts[0]
 
-    def service_kwargs(self) -> dict:
+    def save(self, *, specialist, by, answering=None):
+        """Send the proposal: `(proposal, 303)`, or `(None, status)` with the
+        refusal on the form (409 when a time was just taken, else 422)."""
+        if not self.is_valid():
+            return None, 422
         data = self.cleaned_data
-        return {
-            "patient": self.fixed_patient if self.fixed_patient is not None else data["patient"],
-            "offering": data["offering"],
-            "starts_at": data["starts_at"],
-            "expires_at": data["expires_at"],
-            "payment_required": data["payment_required"],
-            "note": data["note"],
-        }
+        try:
+            proposal = proposal_create(
+                specialist=specialist,
+                request=answering,
+                by=by,
+                now=self.now,
+                patient=self.fixed_patient if self.fixed_patient is not None else data["patient"],
+                offering=data["offering"],
+                starts_at=data["starts_at"],
+                expires_at=data["expires_at"],
+                payment_required=data["payment_required"],
+                note=data["note"],
+            )
+        except SlotTaken:
+            self.add_error(None, self._taken_message(specialist))
+            return None, 409
+        except ValidationError as error:
+            self.add_error(None, error)
+            return None, 422
+        return proposal, 303
+
+    def _taken_message(self, specialist) -> str:
+        """Which of the proposed times another booking holds, if it can tell."""
+        taken = starts_taken(
+            specialist=specialist, offering=self.cleaned_data["offering"], starts=self.cleaned_data["starts_at"]
+        )
+        if not taken:
+            return _("One of these times was just taken by another booking. Please pick another.")
+        names = ", ".join(formats.date_format(to_zone(start, self.zone_name), "D j M, H:i") for start in taken)
+        return _("Another booking already holds %(times)s. Please pick another time.") % {"times": names}

@@ -9,14 +9,11 @@ object has moved on (answered already, or the time was just taken).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,14 +22,15 @@ from core.services import audit_read
 from specialists.selectors import specialist_profile_for_user
 
 from ..forms.specialist import CancelForm, DeclineForm, ProposalForm, RescheduleForm
-from ..models import Appointment, AppointmentEvent
+from ..models import AppointmentEvent
 from ..readiness import appointment_items, readiness_annotate
-from ..selectors import free_slots_for_offering, patients_of_specialist
+from ..selectors import patients_of_specialist
 from ..selectors_specialist import (
     appointment_get_for_specialist,
     appointment_overview_for_specialist,
     availability_request_get_for_specialist,
     proposal_get_for_specialist,
+    proposal_suggestions,
     request_windows,
 )
 from ..services import (
@@ -43,19 +41,14 @@ from ..services import (
     appointment_reschedule,
     availability_request_close,
     is_late_cancellation,
-    proposal_create,
     proposal_withdraw,
 )
-from ..slots import group_by_local_day
-from ..states import SLOT_HOLDING, AppointmentStatus
+from ..states import AppointmentStatus
 
 S = AppointmentStatus
 
 # Refusals that mean "this has moved on" rather than "this input is wrong".
 CONFLICT_CODES = frozenset({"slot_taken", "wrong_status", "not_open", "transition_not_allowed", "started"})
-SUGGESTION_DAYS = 14
-SUGGESTION_DAYS_SHOWN = 4
-SUGGESTIONS_PER_DAY = 8
 # The appointments whose page lists the consents and forms due before them.
 BEFORE_SESSION_SHOWN = frozenset({S.REQUESTED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED})
 
@@ -72,15 +65,6 @@ def _see_other(url: str):
 def _error_status(error: ValidationError) -> int:
     codes = {getattr(item, "code", None) for item in getattr(error, "error_list", [error])}
     return 409 if codes & CONFLICT_CODES else 422
-
-
-def _back_to(request) -> str | None:
-    """`?next=`: a page of this site to return to (the conversation the
-    proposal was made from), or None."""
-    candidate = request.GET.get("next", "")
-    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}):
-        return candidate
-    return None
 
 
 def _set_up_profile_first(request):
@@ -263,30 +247,6 @@ def request_close_view(request, public_id):
 # --- Proposals ---------------------------------------------------------------------------
 
 
-def _taken_message(profile, offering, starts: list[datetime]) -> str:
-    """Which of the proposed times another booking holds, if it can tell."""
-    length = timedelta(minutes=offering.duration_minutes)
-    holding = Appointment.objects.filter(specialist=profile, status__in=SLOT_HOLDING)
-    taken = [start for start in starts if holding.filter(starts_at__lt=start + length, ends_at__gt=start).exists()]
-    if not taken:
-        return _("One of these times was just taken by another booking. Please pick another.")
-    names = ", ".join(f"{timezone.localtime(start):%a %d %b, %H:%M}" for start in taken)
-    return _("Another booking already holds %(times)s. Please pick another time.") % {"times": names}
-
-
-def _suggestions(offering, now: datetime) -> list[tuple[date, list[datetime]]]:
-    """Free starts of the offering in the specialist's hours over the next
-    days, by local day, as quick picks."""
-    if offering is None:
-        return []
-    today = timezone.localdate(now)
-    free = free_slots_for_offering(
-        offering=offering, start_on=today, end_on=today + timedelta(days=SUGGESTION_DAYS), now=now
-    )
-    days = group_by_local_day(free, timezone.get_current_timezone())
-    return [(day, starts[:SUGGESTIONS_PER_DAY]) for day, starts in list(days.items())[:SUGGESTION_DAYS_SHOWN]]
-
-
 def _proposal_form(request, profile, answering, now):
     """The proposal form, and the offering whose free times to suggest: the
     one chosen, else the request's, else the first."""
@@ -308,19 +268,6 @@ def _proposal_form(request, profile, answering, now):
     return form, picked or (listed[0] if listed else None)
 
 
-def _create_proposal(request, form, profile, answering, now):
-    """The new proposal, or None with the refusal on the form and its status."""
-    kwargs = form.service_kwargs()
-    try:
-        return proposal_create(specialist=profile, request=answering, by=request.user, now=now, **kwargs), 303
-    except SlotTaken:
-        form.add_error(None, _taken_message(profile, kwargs["offering"], kwargs["starts_at"]))
-        return None, 409
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None, 422
-
-
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.SPECIALIST)
 def proposal_create_view(request):
@@ -338,16 +285,16 @@ def proposal_create_view(request):
     form, offering = _proposal_form(request, profile, answering, now)
     status = 200
     if request.method == "POST":
-        proposal, status = _create_proposal(request, form, profile, answering, now) if form.is_valid() else (None, 422)
+        proposal, status = form.save(specialist=profile, by=request.user, answering=answering)
         if proposal is not None:
             messages.success(request, _("Your times are sent. They stay reserved until the patient answers."))
-            return _see_other(_back_to(request) or reverse("booking:specialist-proposal", args=[proposal.public_id]))
+            return _see_other(reverse("booking:specialist-proposal", args=[proposal.public_id]))
     context = {
         "form": form,
         "answering": answering,
         "windows": request_windows(answering) if answering else [],
         "suggestion_offering": offering,
-        "suggestions": _suggestions(offering, now),
+        "suggestions": proposal_suggestions(offering, zone_name=request.user.timezone, now=now),
         "zone": request.user.timezone,
     }
     if request.htmx and not request.htmx.boosted and request.method == "GET":

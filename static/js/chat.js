@@ -226,6 +226,8 @@
     if (pending) pending.replaceWith(node);
     else place(node);
     pointPollerPast(message.id);
+    // A notice means an appointment changed: the side panel shows it.
+    if (message.kind === "notice") document.body.dispatchEvent(new CustomEvent("panel-refresh"));
     if (mine) {
       list.querySelectorAll(".msg-seen").forEach((seen) => seen.remove());
     } else {
@@ -266,6 +268,19 @@
       const missed = Array.isArray(event.messages) ? event.messages : [];
       missed.forEach(receive);
       if (event.more && missed.length) send({ type: "resume", after: missed[missed.length - 1].created_at });
+    },
+    signed_out: () => {
+      // The session ended (signed out here or elsewhere, or idle too long):
+      // stop, and say how to go on; the next page asks to sign in.
+      stopped = true;
+      const note = element("p", "message message-warning thread-closed", "");
+      note.setAttribute("role", "alert");
+      const link = element("a", "", data.labelSignIn || "Sign in again");
+      link.href = `${data.loginUrl || "/accounts/login/"}?next=${encodeURIComponent(window.location.pathname)}`;
+      note.append(document.createTextNode(`${data.labelSignedOut || ""} `), link);
+      if (form) form.replaceWith(note);
+      else thread.append(note);
+      if (socket) socket.close();
     },
     closed: () => {
       // The relationship ended: this side may only read from now on.

@@ -514,22 +514,6 @@ def test_proposing_two_times_holds_both_until_the_patient_answers(specialist_cli
     assert [(o.starts_at, o.status) for o in options] == [(berlin(19, 10), S.PROPOSED), (berlin(19, 14), S.PROPOSED)]
 
 
-@pytest.mark.parametrize(
-    ("next_url", "lands_on"),
-    [
-        ("/specialist/messages/", "/specialist/messages/"),
-        ("https://elsewhere.example/", None),
-        ("//evil.example/", None),
-    ],
-)
-def test_a_proposal_made_from_a_conversation_returns_there_and_only_inside_the_site(
-    specialist_client, offering, patient, next_url, lands_on
-):
-    response = specialist_client.post(f"{url('proposal-create')}?next={next_url}", proposal_data(patient, offering))
-    assert response.status_code == 303
-    assert response["Location"] == (lands_on or url("specialist-proposal", Proposal.objects.get()))
-
-
 def test_without_an_answer_by_time_the_patient_gets_48_hours_or_until_an_hour_before(
     specialist_client, offering, patient
 ):

@@ -1,9 +1,11 @@
 """Messaging live, in two browsers: a patient and their specialist chat over
 WebSockets, the specialist's navigation badge counts the unread message
-before they open the thread and drops after, "Seen" and "typing…" show,
-and when the specialist accepts the patient's requested time the
-"Session confirmed" notice appears in the patient's open thread, all
-without a reload. Pages are photographed into test-results/messaging/.
+before they open the thread and drops after, "Seen" and "typing…" show.
+Sessions are arranged from the thread's side panel: the specialist accepts
+the patient's requested time, proposes times, the patient takes one, and
+each "Session confirmed" notice and the panels of both sides change, all
+without a reload or leaving the thread. The patient also books a follow-up
+from the panel. Pages are photographed into test-results/messaging/.
 
 pytest-django's live server speaks HTTP only, so this module serves the
 project's ASGI application (HTTP and WebSockets, as in production's `ws`
@@ -14,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connections
@@ -23,7 +26,7 @@ from playwright.sync_api import expect
 from booking.models import Appointment
 from booking.states import AppointmentStatus
 from messaging.models import Message
-from tests.booking.factories import AppointmentFactory
+from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory
 from tests.browser.helpers import screenshot, signed_in_page
 from tests.messaging.factories_pages import conversation_between, patient_of, specialist_of
 from tests.specialists.factories import OfferingFactory
@@ -160,24 +163,75 @@ def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_
     expect(patient_page.locator("#nav-unread")).to_be_hidden()  # read as it arrived
     shoot(patient_page, "3-patient-thread")
 
-    # The specialist accepts the requested time from the thread's panel; the
-    # patient's open thread shows the notice.
-    specialist_page.locator("#panel-appointment").get_by_role("link", name="Open the appointment").click()
-    specialist_page.get_by_role("button", name="Accept this time").click()
-    expect(specialist_page.get_by_text("Accepted: the session is booked.")).to_be_visible()
+    # The specialist accepts the requested time in the thread's panel; the
+    # patient's open thread shows the notice and its panel follows.
+    specialist_page.locator("#panel-appointment").get_by_role("button", name="Accept this time").click()
+    expect(specialist_page.locator(".panel-done")).to_have_text("Accepted: the session is booked.")
     notice = patient_page.locator(".msg-notice[data-verb='appointment.confirmed']")
     expect(notice).to_contain_text("Session confirmed")
+    expect(patient_page.locator("#panel-appointment")).to_contain_text("Confirmed")
     requested.refresh_from_db()
     assert requested.status == AppointmentStatus.CONFIRMED
     shoot(patient_page, "4-patient-thread-confirmed")
 
-    # Back in the thread, the specialist sees the same notice and the panel's new state.
-    specialist_page.goto(f"/specialist/messages/{conversation.public_id}/")
-    expect(specialist_page.locator(".msg-notice", has_text="Session confirmed")).to_be_visible()
-    expect(specialist_page.locator("#panel-appointment")).to_contain_text("Confirmed")
-    shoot(specialist_page, "5-specialist-thread")
+    # The specialist proposes two more times from the panel, without leaving.
+    specialist_page.get_by_role("button", name="Propose times").click()
+    form = specialist_page.locator("[data-proposal-form]")
+    for number, (day, at) in enumerate([("2026-12-01", "10:00"), ("2026-12-02", "15:00")], start=1):
+        form.get_by_label(f"Date {number}").fill(day)
+        form.get_by_label(f"Start {number}").fill(at)
+    shoot(specialist_page, "5-specialist-proposing")
+    form.get_by_role("button", name="Send the times").click()
+    expect(specialist_page.locator(".panel-done")).to_contain_text("Your times are sent.")
+    assert specialist_page.url.endswith(f"/specialist/messages/{conversation.public_id}/")
+
+    # The patient's panel shows them (in New York time) as soon as the notice arrives.
+    proposed = patient_page.locator(".panel-proposal")
+    expect(proposed.get_by_role("button", name="Take Tue 1 Dec, 04:00")).to_be_visible()
+    shoot(patient_page, "6-patient-proposal-in-panel")
+    proposed.get_by_role("button", name="Take Tue 1 Dec, 04:00").click()
+    expect(patient_page.locator(".panel-done")).to_have_text("Booked. We have emailed you the details.")
+
+    # The specialist sees the proposal confirmed in the thread and the panel, live.
+    confirmed = specialist_page.locator(".msg-notice[data-verb='appointment.confirmed']")
+    expect(confirmed).to_have_count(2)
+    expect(confirmed.last).to_contain_text("Tue 1 Dec 2026")
+    expect(specialist_page.locator(".panel-proposal")).to_have_count(0)
+    shoot(specialist_page, "7-specialist-thread")
     assert Message.objects.filter(kind=Message.Kind.TEXT).count() == 2
-    assert Appointment.objects.get() == requested
+    statuses = sorted(Appointment.objects.values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "declined"]  # the time not taken is released
+
+
+def test_a_patient_books_a_follow_up_from_the_thread(new_page, live_server, org):
+    profile = specialist_of(org, display_name="Dr Ana Souza")
+    for weekday in range(7):
+        AvailabilityRuleFactory(specialist=profile, weekday=weekday, start_time="08:00", end_time="20:00")
+    patient = patient_of(org, full_name="Maya Lindqvist", timezone="America/New_York")
+    conversation = conversation_between(patient, profile)
+    OfferingFactory(specialist=profile, name="Follow-up session", duration_minutes=50, price_minor=8000)
+
+    page = signed_in_page(new_page, live_server, patient)
+    page.goto(f"/patient/messages/{conversation.public_id}/")
+    expect(page.locator("#thread")).to_have_attribute("data-live", "true")
+    page.get_by_role("button", name="Book a follow-up").click()
+    panel = page.locator("#panel-book")
+    expect(panel).to_contain_text("Follow-up session · 50 min · €80.00")
+    shoot(page, "8-patient-follow-up-times")
+    first = panel.locator(".slot-chip").first
+    picked = first.get_attribute("aria-label")
+    first.click()
+    hold = page.locator("#panel-hold")
+    expect(hold).to_contain_text("Confirm your booking")
+    hold.get_by_role("button", name="Confirm booking").click()
+    expect(page.locator(".panel-done")).to_have_text("Booked. We have emailed you the details.")
+    expect(page.locator(".msg-notice[data-verb='appointment.confirmed']")).to_contain_text("Session confirmed")
+    expect(page.locator("#panel-appointment")).to_contain_text("Confirmed")
+    shoot(page, "9-patient-follow-up-booked")
+    booked = Appointment.objects.get()
+    assert booked.status == AppointmentStatus.CONFIRMED
+    assert picked.endswith(booked.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M"))
+    assert page.url.endswith(f"/patient/messages/{conversation.public_id}/")
 
 
 def test_without_websockets_the_form_posts_and_the_thread_refreshes_every_10_seconds(new_page, live_server, org):

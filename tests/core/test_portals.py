@@ -4,8 +4,8 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from core.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from core.portals import Portal, has_portal, portal_accesses
+from core.sessions import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from organizations.models import Membership
 from tests.conftest import member
 

@@ -31,6 +31,33 @@ ROUTES: dict[str, Route] = {
         {"public_id": "messaging_conversation_public_id"},
         private=True,
     ),
+    # The side panel and its actions (messaging/panel_views.py): forms and
+    # fragments read like the thread; every change is POST only.
+    "messaging:patient-panel": Route(
+        {**portal_home("patient_a", "patient_b"), "patient_b": 404},
+        {"public_id": "messaging_conversation_public_id"},
+        private=True,
+    ),
+    "messaging:patient-book": Route(
+        {**portal_home("patient_a", "patient_b"), "patient_b": 404},
+        {"public_id": "messaging_conversation_public_id"},
+        private=True,
+    ),
+    "messaging:patient-hold-confirm": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
+    "messaging:patient-hold-release": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
+    "messaging:patient-proposal-accept": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
+    "messaging:patient-proposal-decline": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
+    "messaging:specialist-panel": Route(
+        {**portal_home("specialist", "other_specialist"), "other_specialist": 404},
+        {"public_id": "messaging_conversation_public_id"},
+        private=True,
+    ),
+    "messaging:specialist-propose": Route(
+        {**portal_home("specialist", "other_specialist"), "other_specialist": 404},
+        {"public_id": "messaging_conversation_public_id"},
+        private=True,
+    ),
+    "messaging:specialist-accept": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
     "messaging:attachment": Route(
         row(404, anonymous=LOGIN, patient_a=200, specialist=200),
         {"public_id": "messaging_attachment_public_id"},

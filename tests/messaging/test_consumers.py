@@ -12,14 +12,18 @@ from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connections
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import remove_perm
 
 from care.services import care_relationship_end, care_relationship_start
+from core.models import AuditLog
+from core.sessions import SESSION_SEEN_KEY, session_load
 from daraport.asgi import application
-from messaging import services
+from messaging import consumers, services
 from messaging.models import MESSAGE_MAX_LENGTH, Conversation, Message
 from tests.accounts.factories import UserFactory, enable_totp
 from tests.specialists.factories import SpecialistProfileFactory
@@ -88,7 +92,15 @@ def log_in(*users) -> None:
     for user in users:
         client = Client()
         client.force_login(user)
-        user.cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode()
+        user.session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        user.cookie = f"{settings.SESSION_COOKIE_NAME}={user.session_key}".encode()
+
+
+def sign_out(user) -> None:
+    """Sign `user` out through the site, from the session their sockets use."""
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = user.session_key
+    assert client.post(reverse("account_logout")).status_code == 302
 
 
 def socket(path: str, user=None, *, from_origin: bytes | None = None) -> WebsocketCommunicator:
@@ -110,11 +122,18 @@ async def receive(communicator, wanted: str) -> dict:
             return frame
 
 
-async def connected(communicator) -> WebsocketCommunicator:
+async def connected(communicator, first: str = "hello") -> WebsocketCommunicator:
     accepted, _code = await communicator.connect(timeout=TIMEOUT)
     assert accepted
-    assert (await receive(communicator, "hello"))["type"] == "hello"
+    assert (await receive(communicator, first))["type"] == first
     return communicator
+
+
+async def signed_out(communicator, timeout: float = TIMEOUT) -> bool:
+    """Whether the server said the session ended, then closed with 4401."""
+    frame = await communicator.receive_json_from(timeout=timeout)
+    closed = await communicator.receive_output(timeout=timeout)
+    return frame == {"type": "signed_out"} and closed == {"type": "websocket.close", "code": consumers.SIGNED_OUT}
 
 
 @pytest.fixture
@@ -330,5 +349,115 @@ def test_the_unread_socket_follows_the_total(pair):
         await database_sync_to_async(services.conversation_mark_read)(conversation=conversation, user=specialist)
         assert (await nav.receive_json_from(timeout=TIMEOUT))["total"] == 0
         await nav.disconnect()
+
+    run(scenario)
+
+
+def test_signing_out_closes_the_sessions_sockets_at_once(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+
+    async def scenario():
+        thread = await connected(socket(thread_path(conversation), patient))
+        nav = await connected(socket("/ws/unread/", patient), "unread")
+        other = await connected(socket(thread_path(conversation), specialist))
+        await database_sync_to_async(sign_out)(patient)  # the session check is a minute away
+        assert await signed_out(thread, timeout=1)
+        assert await signed_out(nav, timeout=1)
+        assert await other.receive_nothing(timeout=0.2)  # another session
+        await other.disconnect()
+
+    run(scenario)
+
+
+def test_a_session_ended_elsewhere_closes_its_sockets(pair, settings):
+    settings.SESSION_CHECK_SECONDS = 0.2
+    relationship, conversation = pair
+    patient = relationship.patient
+
+    async def scenario():
+        thread = await connected(socket(thread_path(conversation), patient))
+        nav = await connected(socket("/ws/unread/", patient), "unread")
+        await database_sync_to_async(Session.objects.filter(session_key=patient.session_key).delete)()
+        assert await signed_out(thread, timeout=1)
+        assert await signed_out(nav, timeout=1)
+
+    run(scenario)
+
+
+def test_an_idle_patients_socket_closes_at_the_idle_limit(pair, settings):
+    settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_CHECK_SECONDS = 1, 0.2
+    relationship, conversation = pair
+    patient = relationship.patient
+    log_in(patient)  # the idle clock starts now
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), patient))
+        assert await signed_out(communicator, timeout=1.5)
+
+    run(scenario)
+
+
+def test_typing_keeps_the_session_alive_past_the_idle_limit(pair, settings, monkeypatch):
+    settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_CHECK_SECONDS = 1, 0.2
+    monkeypatch.setattr(consumers, "SEEN_WRITE_EVERY", 0)
+    relationship, conversation = pair
+    patient = relationship.patient
+    log_in(patient)  # the idle clock starts now
+    seen_at_sign_in = session_load(patient.session_key)[SESSION_SEEN_KEY]
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), patient))
+        for _ in range(8):  # two seconds, twice the idle limit
+            await communicator.send_json_to({"type": "typing"})
+            await asyncio.sleep(0.25)
+        assert await communicator.receive_nothing(timeout=0.3)  # still open
+        stored = await database_sync_to_async(session_load)(patient.session_key)
+        assert stored[SESSION_SEEN_KEY] > seen_at_sign_in + 1
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_reading_over_the_socket_is_audited(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+    before = timezone.now() - timedelta(seconds=1)
+    services.message_post(conversation=conversation, author=specialist, text="One")
+    reads = AuditLog.objects.filter(action=AuditLog.Action.READ, object_public_id=conversation.public_id, actor=patient)
+
+    async def scenario():
+        communicator = await connected(socket(thread_path(conversation), patient))
+        assert await database_sync_to_async(reads.count)() == 1
+        await communicator.send_json_to({"type": "resume", "after": before.isoformat()})
+        assert len((await receive(communicator, "resume"))["messages"]) == 1
+        assert await database_sync_to_async(reads.count)() == 2
+        # Nothing missed: nothing read.
+        await communicator.send_json_to({"type": "resume", "after": timezone.now().isoformat()})
+        assert (await receive(communicator, "resume"))["messages"] == []
+        assert await database_sync_to_async(reads.count)() == 2
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_typing_is_passed_on_at_most_once_per_interval(pair, monkeypatch):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+
+    async def scenario():
+        patient_socket = await connected(socket(thread_path(conversation), patient))
+        specialist_socket = await connected(socket(thread_path(conversation), specialist))
+        await patient_socket.send_json_to({"type": "typing"})
+        await patient_socket.send_json_to({"type": "typing"})  # within TYPING_EVERY: dropped
+        await receive(specialist_socket, "typing")
+        assert await specialist_socket.receive_nothing(timeout=0.3)
+        monkeypatch.setattr(consumers, "TYPING_EVERY", 0)
+        await patient_socket.send_json_to({"type": "typing"})
+        await patient_socket.send_json_to({"type": "typing"})
+        await receive(specialist_socket, "typing")
+        await receive(specialist_socket, "typing")
+        await patient_socket.disconnect()
+        await specialist_socket.disconnect()
 
     run(scenario)

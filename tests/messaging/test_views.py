@@ -337,26 +337,18 @@ def test_the_specialist_sees_the_next_session_and_the_patients_basics(client, pa
     assert "Follow-up session" in page and "Confirmed" in page
     assert "Europe/Berlin" in page
     assert "I have been sleeping badly since the move." in page
-    assert f"{reverse('booking:proposal-create')}?patient={patient.public_id}" in page
+    assert reverse("messaging:specialist-propose", args=[conversation.public_id]) in page
     assert reverse("consents:specialist-patient", args=[patient.public_id]) in page
     assert AuditLog.objects.filter(
         actor=specialist.user, action=AuditLog.Action.READ, object_public_id=patient.intake.public_id
     ).exists()
 
 
-def test_the_patient_can_book_a_follow_up_from_the_thread(client, patient, specialist, conversation):
-    OfferingFactory(specialist=specialist, duration_minutes=90)
-    short = OfferingFactory(specialist=specialist, duration_minutes=30)
+def test_the_patient_finds_book_a_follow_up_in_the_thread(client, patient, conversation):
     client.force_login(patient)
     page = client.get(thread_url(conversation)).content.decode()
-    assert reverse("booking:book", args=[short.public_id]) in page
+    assert reverse("messaging:patient-book", args=[conversation.public_id]) in page
     assert "No session booked." in page
-
-
-def test_without_a_bookable_offering_the_follow_up_opens_the_profile(client, patient, specialist, conversation):
-    client.force_login(patient)
-    page = client.get(thread_url(conversation)).content.decode()
-    assert reverse("discovery:profile", args=[specialist.slug]) in page
 
 
 def test_the_thread_takes_the_same_number_of_queries_for_few_or_many_messages(

@@ -1,0 +1,318 @@
+"""Actions in the side panel of a thread, so arranging a session never
+leaves the conversation: the specialist proposes times or accepts a
+requested one; the patient books a follow-up (pick, then confirm the hold)
+or answers a proposal.
+
+Each action calls the same booking service as the booking pages. With htmx
+the answer is the panel alone (its form again with the reason when refused:
+422 bad input, 409 when the time or the proposal moved on); without it a
+success redirects back to the thread and a refusal renders the thread with
+the panel's form open. The notice the service causes reaches both sides
+over the thread, and each side's panel reloads itself on a notice.
+
+Every object named in a form must belong to this conversation's pair:
+anything else is a 404, like any id that is not the user's.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from booking.forms.patient import ProposalAcceptForm, ProposalDeclineForm, SlotForm
+from booking.forms.specialist import ProposalForm
+from booking.readiness import booking_blockers
+from booking.selectors_patient import (
+    SlotDay,
+    appointment_get_for_patient,
+    bookable_offering_get,
+    cancellation_policy_text,
+    proposal_get_for_patient,
+    slot_page_for_offering,
+)
+from booking.selectors_specialist import appointment_get_for_specialist, proposal_suggestions
+from booking.services import (
+    HOLD_MINUTES,
+    SlotTaken,
+    appointment_hold,
+    appointment_hold_confirm,
+    appointment_hold_release,
+    appointment_request_accept,
+    proposal_accept,
+    proposal_decline,
+)
+from booking.states import AppointmentStatus
+from core.portals import Portal, portal_required
+from core.timeutils import to_zone
+
+from .panel import follow_up_offerings
+from .views import THREAD_URL, panel_context, render_thread, thread_conversation
+
+PANEL_TEMPLATE = "messaging/_panel.html"
+FOLLOW_UP_DAYS_SHOWN = 3
+FOLLOW_UP_TIMES_PER_DAY = 6
+# Refusals that mean "this moved on" rather than "this input is wrong".
+CONFLICT_CODES = frozenset(
+    {"slot_taken", "wrong_status", "not_open", "expired", "hold_expired", "started", "transition_not_allowed"}
+)
+
+
+def _status_for(error: ValidationError) -> int:
+    codes = {getattr(item, "code", None) for item in getattr(error, "error_list", [error])}
+    return 409 if codes & CONFLICT_CODES else 422
+
+
+def _when(moment, zone_name: str) -> str:
+    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")
+
+
+def _answer(request, conversation, portal: Portal, *, status: int = 200, done: str = "", **state):
+    """The panel (htmx), or after a plain post the thread: a redirect when
+    it worked, so reloading does not post again; the page with the
+    panel's form open when it did not."""
+    if request.htmx:
+        context = panel_context(request, conversation, portal, done=done, **state)
+        return render(request, PANEL_TEMPLATE, context, status=status)
+    if request.method == "POST" and status < 400:
+        if done:
+            messages.success(request, done)
+        response = redirect(reverse(THREAD_URL[portal], args=[conversation.public_id]))
+        response.status_code = 303
+        return response
+    return render_thread(request, conversation, portal, status=status, panel_state=state)
+
+
+def _of_this_pair(obj, conversation):
+    """`obj` (an appointment or proposal of the user's) if it is between this
+    conversation's two people, else 404."""
+    relationship = conversation.relationship
+    if obj.patient_id != relationship.patient_id or obj.specialist_id != relationship.specialist_id:
+        raise Http404
+    return obj
+
+
+@require_GET
+@portal_required(Portal.PATIENT)
+def patient_panel_view(request, public_id):
+    """The panel again, after a notice (htmx)."""
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    return render(request, PANEL_TEMPLATE, panel_context(request, conversation, Portal.PATIENT))
+
+
+@require_GET
+@portal_required(Portal.SPECIALIST)
+def specialist_panel_view(request, public_id):
+    conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
+    return render(request, PANEL_TEMPLATE, panel_context(request, conversation, Portal.SPECIALIST))
+
+
+# --- The specialist: propose times, accept a requested one ---------------------------------
+
+
+def _propose_state(request, conversation, form=None) -> dict:
+    """The proposal form for this patient, and free times of the chosen
+    service to pick from."""
+    relationship = conversation.relationship
+    profile = relationship.specialist
+    offerings = profile.offerings.filter(is_active=True).order_by("position", "price_minor", "pk")
+    listed = list(offerings)
+    key = request.POST.get("offering") or request.GET.get("offering", "")
+    picked = next((o for o in listed if str(o.public_id) == key), listed[0] if listed else None)
+    now = timezone.now()
+    if form is None:
+        form = ProposalForm(
+            request.POST if request.method == "POST" else None,
+            patients=[],
+            offerings=offerings,
+            zone_name=request.user.timezone,
+            now=now,
+            fixed_patient=relationship.patient,
+            initial={"offering": picked.public_id if picked else None},
+        )
+    suggestions = proposal_suggestions(picked, zone_name=request.user.timezone, now=now, days_shown=3, per_day=6)
+    return {"mode": "propose", "propose_form": form, "suggestions": suggestions, "suggestion_offering": picked}
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.SPECIALIST)
+def propose_view(request, public_id):
+    """Offer this patient one to five times from the thread."""
+    conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
+    state = _propose_state(request, conversation)
+    if request.method == "GET":
+        return _answer(request, conversation, Portal.SPECIALIST, **state)
+    proposal, status = state["propose_form"].save(specialist=conversation.relationship.specialist, by=request.user)
+    if proposal is None:
+        return _answer(request, conversation, Portal.SPECIALIST, status=status, **state)
+    done = _("Your times are sent. They stay reserved until %(name)s answers.") % {
+        "name": conversation.relationship.patient.display_name
+    }
+    return _answer(request, conversation, Portal.SPECIALIST, done=done)
+
+
+@require_POST
+@portal_required(Portal.SPECIALIST)
+def accept_request_view(request, public_id):
+    """Accept the time the patient asked for."""
+    conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
+    appointment = _of_this_pair(
+        appointment_get_for_specialist(user=request.user, public_id=request.POST.get("appointment", "")),
+        conversation,
+    )
+    try:
+        appointment_request_accept(appointment=appointment, by=request.user)
+    except SlotTaken:
+        error = _("Another booking now holds this time, so it cannot be accepted. Propose other times instead.")
+        return _answer(request, conversation, Portal.SPECIALIST, status=409, error=error)
+    except ValidationError as error:
+        return _answer(request, conversation, Portal.SPECIALIST, status=_status_for(error), error=error.messages[0])
+    return _answer(request, conversation, Portal.SPECIALIST, done=_("Accepted: the session is booked."))
+
+
+# --- The patient: book a follow-up, answer a proposal --------------------------------------
+
+
+def _book_state(request, conversation, **extra) -> dict:
+    """Free times of the chosen service (the shortest by default) over the
+    first few days that have any, or what must be done before booking."""
+    offerings = follow_up_offerings(conversation)
+    key = request.POST.get("offering") or request.GET.get("offering", "")
+    offering = bookable_offering_get(patient=request.user, public_id=key) if key else None
+    if offering is not None and offering.specialist_id != conversation.relationship.specialist_id:
+        raise Http404
+    offering = offering or (offerings[0] if offerings else None)
+    state = {"mode": "book", "book_offerings": offerings, "book_offering": offering, **extra}
+    if offering is None:
+        return state
+    blockers = booking_blockers(patient=request.user, offering=offering)
+    if blockers:
+        state["blockers"] = blockers
+        return state
+    page = slot_page_for_offering(offering=offering, viewer_zone=request.user.timezone)
+    days = [day for day in page.days if day.times][:FOLLOW_UP_DAYS_SHOWN]
+    state.update(
+        book_days=[SlotDay(on=day.on, times=day.times[:FOLLOW_UP_TIMES_PER_DAY]) for day in days],
+        policy=cancellation_policy_text(offering.specialist),
+        hold_minutes=HOLD_MINUTES,
+    )
+    return state
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.PATIENT)
+def book_view(request, public_id):
+    """Pick a time for a follow-up: it is held for a few minutes until the
+    patient confirms it in the panel."""
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    state = _book_state(request, conversation)
+    offering = state["book_offering"]
+    if request.method == "GET":
+        return _answer(request, conversation, Portal.PATIENT, **state)
+    if offering is None:
+        raise Http404
+    if state.get("blockers"):
+        error = _("Please complete what is listed below before booking.")
+        return _answer(request, conversation, Portal.PATIENT, status=409, error=error, **state)
+    form = SlotForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, conversation, Portal.PATIENT, status=422, error=form.errors["starts_at"][0], **state)
+    try:
+        appointment_hold(patient=request.user, offering=offering, starts_at=form.cleaned_data["starts_at"])
+    except SlotTaken as taken:
+        state = _book_state(request, conversation)  # the times as they are now
+        return _answer(request, conversation, Portal.PATIENT, status=409, error=taken.messages[0], **state)
+    except ValidationError as error:
+        return _answer(
+            request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0], **state
+        )
+    return _answer(request, conversation, Portal.PATIENT)
+
+
+def _patient_hold(request, conversation):
+    appointment = appointment_get_for_patient(patient=request.user, public_id=request.POST.get("appointment", ""))
+    return _of_this_pair(appointment, conversation)
+
+
+@require_POST
+@portal_required(Portal.PATIENT)
+def hold_confirm_view(request, public_id):
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    appointment = _patient_hold(request, conversation)
+    if appointment.status == AppointmentStatus.CONFIRMED:  # a second click
+        return _answer(request, conversation, Portal.PATIENT)
+    try:
+        appointment_hold_confirm(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        state = _book_state(request, conversation)
+        return _answer(request, conversation, Portal.PATIENT, status=409, error=error.messages[0], **state)
+    return _answer(request, conversation, Portal.PATIENT, done=_("Booked. We have emailed you the details."))
+
+
+@require_POST
+@portal_required(Portal.PATIENT)
+def hold_release_view(request, public_id):
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    appointment = _patient_hold(request, conversation)
+    try:
+        appointment_hold_release(appointment=appointment, by=request.user)
+    except ValidationError as error:
+        return _answer(request, conversation, Portal.PATIENT, status=409, error=error.messages[0])
+    return _answer(request, conversation, Portal.PATIENT, **_book_state(request, conversation))
+
+
+def _patient_proposal(request, conversation):
+    proposal = proposal_get_for_patient(patient=request.user, public_id=request.POST.get("proposal", ""))
+    return _of_this_pair(proposal, conversation)
+
+
+@require_POST
+@portal_required(Portal.PATIENT)
+def proposal_accept_view(request, public_id):
+    """Take one of the proposed times."""
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    proposal = _patient_proposal(request, conversation)
+    form = ProposalAcceptForm(request.POST)
+    if not form.is_valid():
+        error = _("Please choose one of the proposed times.")
+        return _answer(request, conversation, Portal.PATIENT, status=422, error=error)
+    option = next((o for o in proposal.appointments.all() if o.public_id == form.cleaned_data["appointment"]), None)
+    try:
+        if option is None:
+            raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
+        chosen = proposal_accept(proposal=proposal, appointment=option, by=request.user)
+    except ValidationError as error:
+        return _answer(request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0])
+    if chosen.status == AppointmentStatus.AWAITING_PAYMENT:
+        done = _("Almost there: please pay by %(when)s to confirm this session.") % {
+            "when": _when(chosen.expires_at, request.user.timezone)
+        }
+    else:
+        done = _("Booked. We have emailed you the details.")
+    return _answer(request, conversation, Portal.PATIENT, done=done)
+
+
+@require_POST
+@portal_required(Portal.PATIENT)
+def proposal_decline_view(request, public_id):
+    """None of the proposed times suit: say so, with an optional word why."""
+    conversation = thread_conversation(request, public_id, Portal.PATIENT)
+    proposal = _patient_proposal(request, conversation)
+    form = ProposalDeclineForm(request.POST)
+    if not form.is_valid():
+        return _answer(request, conversation, Portal.PATIENT, status=422, error=form.errors["reason"][0])
+    try:
+        if proposal.expires_at <= timezone.now():
+            raise ValidationError(_("This proposal has run out. Please ask for new times."), code="expired")
+        proposal_decline(proposal=proposal, by=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        return _answer(request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0])
+    done = _("You declined the proposed times. %(name)s will see it here.") % {
+        "name": conversation.relationship.specialist.display_name
+    }
+    return _answer(request, conversation, Portal.PATIENT, done=done)
