@@ -1,6 +1,8 @@
-"""Live messaging under load: 200 WebSocket clients (100 patient/specialist
-pairs, one conversation each) exchanging messages through a real uvicorn
-server on the Redis pub/sub channel layer.
+"""Live messaging under load: 200 clients (100 patient/specialist pairs, one
+conversation each) exchanging messages through a real uvicorn server on the
+Redis pub/sub channel layer. Each client is a thread page as a browser has
+it: the conversation's socket plus the navigation's unread socket (400
+sockets in all), and it marks what arrives as read, as chat.js does.
 
 `make bench` runs this in the same throw-away database; the server
 processes use that database too, so it needs PostgreSQL and Redis
@@ -123,6 +125,7 @@ class Tally:
         self.arrivals: dict[str, int] = {}  # client_id -> times the other side got it
         self.latencies: list[float] = []
         self.errors = 0
+        self.unread_updates = 0
         self.greeted = 0
         self.connect_seconds = 0.0
         self.stop = 0.0  # when the senders stop, set once all are connected
@@ -130,11 +133,17 @@ class Tally:
 
 
 async def _client(url: str, *, origin: str, cookie: str, me: str, tally: Tally) -> None:
-    """One browser tab: sends on a timer and watches for the other side's
-    messages (its own come back as confirmations and are not counted)."""
+    """One browser tab: sends on a timer, watches for the other side's
+    messages (its own come back as confirmations and are not counted) and
+    reads them; its navigation socket receives the unread counts."""
     from websockets.asyncio.client import connect
 
-    async with connect(url, origin=origin, additional_headers={"Cookie": cookie}, open_timeout=60) as websocket:
+    headers = {"Cookie": cookie}
+    nav_url = url.split("/ws/", maxsplit=1)[0] + "/ws/unread/"
+    async with (
+        connect(url, origin=origin, additional_headers=headers, open_timeout=60) as websocket,
+        connect(nav_url, origin=origin, additional_headers=headers, open_timeout=60) as nav,
+    ):
         hello = json.loads(await websocket.recv())
         assert hello["type"] == "hello", hello
         tally.greeted += 1
@@ -150,8 +159,14 @@ async def _client(url: str, *, origin: str, cookie: str, me: str, tally: Tally) 
                     tally.arrivals[client_id] = tally.arrivals.get(client_id, 0) + 1
                     if tally.arrivals[client_id] == 1:
                         tally.latencies.append((now - tally.sent[client_id]) * 1000)
+                    await websocket.send(json.dumps({"type": "read", "up_to": frame["message"]["created_at"]}))
+
+        async def count_unread():
+            async for _raw in nav:
+                tally.unread_updates += 1
 
         listener = asyncio.create_task(listen())
+        nav_listener = asyncio.create_task(count_unread())
         await tally.start.wait()
         await asyncio.sleep(random.uniform(0, 1 / RATE))  # spread the senders out
         while time.perf_counter() < tally.stop:
@@ -163,6 +178,7 @@ async def _client(url: str, *, origin: str, cookie: str, me: str, tally: Tally) 
             await asyncio.sleep(max(0.0, sent_at + 1 / RATE - time.perf_counter()))
         await tally.done.wait()
         listener.cancel()
+        nav_listener.cancel()
 
 
 async def _exchange(port: int, pairs: list[tuple[Conversation, str, str]], tally: Tally) -> None:
@@ -213,7 +229,8 @@ def run(pairs: int = PAIRS, workers: int = WORKERS) -> None:
     latencies = sorted(tally.latencies) or [0.0]
     layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(
-        f"messaging: {2 * pairs} WebSocket clients ({pairs} pairs), {RATE:g} messages/s each for {SECONDS:g} s; "
+        f"messaging: {2 * pairs} clients ({pairs} pairs; {4 * pairs} sockets with the unread ones), "
+        f"{RATE:g} messages/s each for {SECONDS:g} s, each read on arrival; "
         f"uvicorn x{workers}, {layer}; all connected in {tally.connect_seconds:.1f} s; "
         f"load average {os.getloadavg()[0]:.1f}"
     )
@@ -224,6 +241,7 @@ def run(pairs: int = PAIRS, workers: int = WORKERS) -> None:
         f"{len(tally.sent):6d} {received:8d} {Message.objects.filter(conversation__in=[c for c, _, _ in pairs_built]).count():6d} {lost:5d} {duplicated:5d} {tally.errors:6d} "
         f"{statistics.median(latencies):7.1f} {_percentile(latencies, 0.95):7.1f} {_percentile(latencies, 0.99):7.1f}"
     )
+    print(f"unread-count updates received on the navigation sockets: {tally.unread_updates}")
 
 
 def main() -> None:

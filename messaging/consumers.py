@@ -24,15 +24,17 @@ The server sends:
         nothing was stored
     {"type": "typing", "user_id": "<public_id>", "name": "..."}
     {"type": "read", "user_id": "<public_id>", "read_up_to": "<ISO>"}
-    {"type": "unread", "total": n, "conversation_id": "<public_id>", "count": n}
     {"type": "closed"}  the user may no longer post; the socket then closes
     {"type": "signed_out"}  the session ended (signed out, idle or absolute
         limit); the socket then closes with code 4401
 
-`ws/unread/`: the portal navigation on every page. It only sends
+`ws/unread/`: the portal navigation on every page (a thread's page too:
+unread counts travel only on this socket). It only sends
     {"type": "unread", "total": n, "counts": {"<conversation public_id>": n}}
 on connect and whenever the user's unread messages change (conversations
-with nothing unread are left out of `counts`).
+with nothing unread are left out of `counts`): one query each time, over
+the conversations the user had when it connected (looked up again when
+one is opened for them).
 
 Both kinds of socket live only as long as the session: they close when the
 user signs out (at once) and when the session ends some other way, such as
@@ -213,7 +215,7 @@ class ConversationConsumer(BaseConsumer):
         self.user = self.scope["user"]
         relationship = self.conversation.relationship
         self.people = {person.pk: person for person in (relationship.patient, relationship.specialist.user)}
-        await self.join(conversation_group(self.conversation), user_group(self.user.pk))
+        await self.join(conversation_group(self.conversation))
         await self.accept()
         await self.send_json({"type": "hello", "user_id": str(self.user.public_id), "can_post": await self.can_post()})
 
@@ -323,17 +325,6 @@ class ConversationConsumer(BaseConsumer):
             {"type": "read", "user_id": self.public_user_id(event["user_id"]), "read_up_to": event["read_up_to"]}
         )
 
-    async def unread_changed(self, event):
-        total, count = await self.unread()
-        await self.send_json(
-            {"type": "unread", "total": total, "conversation_id": str(self.conversation.public_id), "count": count}
-        )
-
-    @database_sync_to_async
-    def unread(self) -> tuple[int, int]:
-        counts = selectors.unread_counts(self.user, selectors.conversations_for(self.user).values_list("pk", flat=True))
-        return sum(counts.values()), counts.get(self.conversation.pk, 0)
-
     async def conversation_closed(self, event):
         if not await self.can_post():
             await self.send_json({"type": "closed"})
@@ -360,11 +351,16 @@ class UnreadConsumer(BaseConsumer):
     async def receive_json(self, content, **kwargs):
         pass  # nothing to ask: this socket only listens
 
+    public_ids: dict | None = None  # the user's conversations: pk -> public id
+
     async def unread_changed(self, event):
+        if event.get("conversations"):
+            self.public_ids = None  # one was opened for the user
         await self.send_json({"type": "unread", **await self.counts()})
 
     @database_sync_to_async
     def counts(self) -> dict:
-        public_ids = dict(selectors.conversations_for(self.user).values_list("pk", "public_id"))
-        counts = selectors.unread_counts(self.user, public_ids)
-        return {"total": sum(counts.values()), "counts": {str(public_ids[pk]): n for pk, n in counts.items() if n}}
+        if self.public_ids is None:
+            self.public_ids = dict(selectors.conversations_for(self.user).values_list("pk", "public_id"))
+        counts = selectors.unread_counts(self.user, self.public_ids)
+        return {"total": sum(counts.values()), "counts": {str(self.public_ids[pk]): n for pk, n in counts.items() if n}}

@@ -5,7 +5,7 @@ from care.models import CareRelationship
 from core.services import journey_event_record
 
 from ..models import Conversation, ReadMarker
-from ..realtime import broadcast
+from ..realtime import broadcast, tell_user
 
 VIEW = "messaging.view_conversation"
 POST = "messaging.post_in_conversation"
@@ -22,6 +22,14 @@ def conversation_open(*, relationship: CareRelationship) -> Conversation:
         ReadMarker.objects.get_or_create(conversation=conversation, user=user)
     if created:
         journey_event_record(actor=None, verb="conversation.opened", obj=conversation)
+        people = (relationship.patient_id, relationship.specialist.user_id)
+
+        def announce():
+            # Their open navigation sockets count this conversation from now on.
+            for user_id in people:
+                tell_user(user_id, {"type": "unread.changed", "conversations": True})
+
+        transaction.on_commit(announce)
     return conversation
 
 

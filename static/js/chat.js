@@ -248,9 +248,6 @@
     read: (event) => {
       if (!me.has(String(event.user_id)) && event.read_up_to) showSeen(event.read_up_to);
     },
-    unread: (event) => {
-      if (window.daraportUnread) window.daraportUnread.apply(event);
-    },
     error: (event) => {
       if (event.client_id) {
         const pending = list.querySelector(`.msg-pending[data-client-id="${CSS.escape(event.client_id)}"]`);

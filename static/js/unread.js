@@ -1,11 +1,11 @@
 // Unread messages, live: on every portal page, keep the "Messages" badge in
 // the navigation (and the per-conversation badges of the inbox) up to date
-// from the server's {"type": "unread", "total", "counts"} events (and a
-// thread's {"type": "unread", "total", "conversation_id", "count"}).
+// from the server's {"type": "unread", "total", "counts"} events.
 // Without WebSockets the badges show what the page was rendered with.
 (() => {
   const badge = document.getElementById("nav-unread");
-  if (!badge || window.daraportUnread) return;
+  if (!badge || badge.dataset.connected) return;
+  badge.dataset.connected = "true";
   const path = badge.dataset.unreadWs;
   if (!path || !("WebSocket" in window)) return;
 
@@ -19,23 +19,15 @@
 
   const apply = (data) => {
     if (typeof data.total === "number") setBadge(badge, data.total);
-    // The unread socket sends every conversation's count ({id: n}, zeros
-    // left out); a conversation's socket sends its own.
-    let countFor = null;
-    if (data.counts && typeof data.counts === "object") {
-      const counts = {};
-      Object.entries(data.counts).forEach(([id, n]) => {
-        counts[normalise(id)] = n;
-      });
-      countFor = (id) => counts[id] || 0;
-    } else if (data.conversation_id !== undefined && typeof data.count === "number") {
-      const wanted = normalise(data.conversation_id);
-      countFor = (id) => (id === wanted ? data.count : undefined);
-    }
-    if (!countFor) return;
+    // Every conversation's count ({id: n}, zeros left out).
+    if (!data.counts || typeof data.counts !== "object") return;
+    const counts = {};
+    Object.entries(data.counts).forEach(([id, n]) => {
+      counts[normalise(id)] = n;
+    });
+    const countFor = (id) => counts[id] || 0;
     document.querySelectorAll("[data-conversation]").forEach((item) => {
       const count = countFor(normalise(item.dataset.conversation));
-      if (count === undefined) return;
       const itemBadge = item.querySelector("[data-unread-badge]");
       if (itemBadge) setBadge(itemBadge, count);
       item.classList.toggle("is-unread", count > 0);
@@ -69,7 +61,5 @@
     });
   };
 
-  // chat.js and tests can read the latest count without another socket.
-  window.daraportUnread = { apply };
   connect();
 })();

@@ -13,7 +13,7 @@ from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.contrib.sessions.models import Session
-from django.db import connections
+from django.db import connections, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -189,6 +189,7 @@ def test_a_message_is_stored_then_reaches_both_sides(pair):
     async def scenario():
         patient_socket = await connected(socket(thread_path(conversation), patient))
         specialist_socket = await connected(socket(thread_path(conversation), specialist))
+        specialist_nav = await connected(socket("/ws/unread/", specialist), "unread")  # the same page's badge
         await patient_socket.send_json_to({"type": "message", "text": "<b>Hello</b>", "client_id": client_id})
         arrived = (await receive(specialist_socket, "message"))["message"]
         stored = await database_sync_to_async(Message.objects.get)(public_id=arrived["id"])
@@ -197,9 +198,9 @@ def test_a_message_is_stored_then_reaches_both_sides(pair):
         assert arrived["client_id"] == client_id and arrived["kind"] == "text" and arrived["attachment"] is None
         # The sender's confirmation is the same message.
         assert (await receive(patient_socket, "message"))["message"]["id"] == arrived["id"]
-        # The specialist's unread count follows, per thread and in total.
-        unread = await receive(specialist_socket, "unread")
-        assert unread == {"type": "unread", "total": 1, "conversation_id": str(conversation.public_id), "count": 1}
+        # The specialist's unread count follows on the navigation's socket, per thread and in total.
+        unread = await receive(specialist_nav, "unread")
+        assert unread == {"type": "unread", "total": 1, "counts": {str(conversation.public_id): 1}}
         # A retried send is stored once and confirmed to the sender only.
         await patient_socket.send_json_to({"type": "message", "text": "<b>Hello</b>", "client_id": client_id})
         assert (await receive(patient_socket, "message"))["message"]["id"] == arrived["id"]
@@ -209,9 +210,10 @@ def test_a_message_is_stored_then_reaches_both_sides(pair):
         await specialist_socket.send_json_to({"type": "read", "up_to": timezone.now().isoformat()})
         seen = await receive(patient_socket, "read")
         assert seen["user_id"] == str(specialist.public_id)
-        assert (await receive(specialist_socket, "unread"))["total"] == 0
+        assert (await receive(specialist_nav, "unread"))["total"] == 0
         await patient_socket.disconnect()
         await specialist_socket.disconnect()
+        await specialist_nav.disconnect()
 
     run(scenario)
 
@@ -348,6 +350,30 @@ def test_the_unread_socket_follows_the_total(pair):
         }
         await database_sync_to_async(services.conversation_mark_read)(conversation=conversation, user=specialist)
         assert (await nav.receive_json_from(timeout=TIMEOUT))["total"] == 0
+        await nav.disconnect()
+
+    run(scenario)
+
+
+def test_a_conversation_opened_later_is_counted_by_an_open_unread_socket(pair):
+    relationship, _conversation = pair
+    patient = relationship.patient
+    other = SpecialistProfileFactory(organization=relationship.specialist.organization)
+
+    async def scenario():
+        nav = await connected(socket("/ws/unread/", patient), "unread")
+
+        def start_care_and_write():
+            with transaction.atomic():  # announced after commit, as in a request
+                started = care_relationship_start(patient=patient, specialist=other, source="chosen")
+            conversation = Conversation.objects.get(relationship=started)
+            services.message_post(conversation=conversation, author=other.user, text="Welcome")
+            return conversation
+
+        conversation = await database_sync_to_async(start_care_and_write)()
+        while (frame := await receive(nav, "unread"))["total"] == 0:
+            pass
+        assert frame["counts"] == {str(conversation.public_id): 1}
         await nav.disconnect()
 
     run(scenario)
