@@ -48,6 +48,7 @@ User ids are public ids; message text is plain text, never HTML.
 import asyncio
 import contextlib
 import json
+import logging
 import time
 import uuid
 from datetime import UTC
@@ -69,6 +70,8 @@ from core.sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, session_ends_at, s
 from . import selectors, services
 from .realtime import conversation_group, session_group, user_group
 from .serializers import message_json
+
+logger = logging.getLogger(__name__)
 
 POST = "messaging.post_in_conversation"
 # A 10,000-character message as browsers send it fits with room to spare;
@@ -142,8 +145,12 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
         while True:
             now = time.time()
             await asyncio.sleep(max(0.0, min(self.ends, now + settings.SESSION_CHECK_SECONDS) - now))
-            if not await self.session_open():
-                return
+            try:
+                if not await self.session_open():
+                    return
+            except Exception:  # the session store was unreachable: look again next time
+                logger.exception("checking a socket's session failed")
+                self.ends = time.time() + settings.SESSION_CHECK_SECONDS
 
     async def session_open(self) -> bool:
         """Look at the session as stored now; close the socket if it ended."""

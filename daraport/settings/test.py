@@ -22,3 +22,10 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not shared memory: the browser tests' live server answers in its
+    # own threads, and an in-memory database shared across threads refuses a
+    # second writer at once ("table is locked") where a file waits its turn.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}

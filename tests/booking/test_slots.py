@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from booking.slots import (
@@ -613,8 +613,23 @@ def expected_slots(scenario: dict) -> list[datetime]:
 PROPERTY_SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+# Newfoundland fell back at 00:01 until 2011: a range from 00:00 on 2 Nov 2008 runs on past 23:01 of 1 Nov.
+ST_JOHNS_FALL_BACK = {
+    "zone": "America/St_Johns",
+    "rules": [],
+    "overrides": [DateOverride(on=date(2008, 11, 2), ranges=(TimeRange(time(0), time(0, 5)),), day_off=False)],
+    "busy": [],
+    "settings": SlotSettings(minimum_notice_minutes=0, horizon_days=7, slot_increment_minutes=5),
+    "duration_minutes": 15,
+    "now": utc(2008, 11, 2),
+    "start_on": date(2008, 11, 2),
+    "end_on": date(2008, 11, 2),
+}
+
+
 @PROPERTY_SETTINGS
 @given(scenarios())
+@example(ST_JOHNS_FALL_BACK)
 def test_every_slot_keeps_the_promises(scenario):
     slots = free_slots(**scenario)
     zone = zoneinfo.ZoneInfo(scenario["zone"])
@@ -635,13 +650,18 @@ def test_every_slot_keeps_the_promises(scenario):
         assert (
             datetime.combine(local.date(), local.time(), tzinfo=zone).replace(fold=local.fold).astimezone(UTC) == slot
         )
-        # Inside one range of its local date (or of the day before, for a range ending at midnight), on its grid.
-        candidates = windows(scenario, local.date()) + windows(scenario, local.date() - timedelta(days=1))
-        assert any(
-            start <= slot and slot + duration <= end and (slot - start) % step == timedelta(0)
-            for start, end in candidates
-        )
-        assert scenario["start_on"] <= local.date() <= scenario["end_on"]
+        # Inside one range of an asked-for date, on its grid. The range's date is the slot's local date,
+        # the day before (a range ending at midnight) or the day after (a fall-back just after midnight,
+        # as St John's had until 2011, turns the clock back into the previous date).
+        dates = [local.date() + timedelta(days=shift) for shift in (-1, 0, 1)]
+        ranges_of = [
+            day
+            for day in dates
+            for start, end in windows(scenario, day)
+            if start <= slot and slot + duration <= end and (slot - start) % step == timedelta(0)
+        ]
+        assert ranges_of
+        assert any(scenario["start_on"] <= day <= scenario["end_on"] for day in ranges_of)
 
 
 @PROPERTY_SETTINGS

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connections
 from django.test.utils import modify_settings
 from playwright.sync_api import expect
 
@@ -62,20 +61,9 @@ def live_server(transactional_db):
         ASGIStaticFilesHandler(application), lifespan="off", log_level="warning", ws="websockets-sansio", loop="asyncio"
     )
     server = uvicorn.Server(config)
-    # An in-memory SQLite test database is shared the way Django's own live
-    # server shares it: every thread of the server uses the test's connection.
-    # Set inside the server's thread, the override reaches every request and
-    # consumer through the context that asgiref copies into its threads.
-    shared = {alias: connections[alias] for alias in connections if _in_memory(connections[alias])}
-    for connection in shared.values():
-        connection.inc_thread_sharing()
-
-    def serve():
-        for alias, connection in shared.items():
-            connections[alias] = connection
-        server.run(sockets=[sock])
-
-    thread = threading.Thread(target=serve, daemon=True)
+    # The test database is a file or PostgreSQL (never shared memory): the
+    # server's threads open their own connections and see committed data.
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
@@ -85,12 +73,6 @@ def live_server(transactional_db):
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
-    for connection in shared.values():
-        connection.dec_thread_sharing()
-
-
-def _in_memory(connection) -> bool:
-    return connection.vendor == "sqlite" and connection.is_in_memory_db()
 
 
 def shoot(page, name):

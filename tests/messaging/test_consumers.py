@@ -411,6 +411,30 @@ def test_a_session_ended_elsewhere_closes_its_sockets(pair, settings):
     run(scenario)
 
 
+def test_a_session_store_hiccup_keeps_the_socket_and_it_is_checked_again(pair, settings, monkeypatch):
+    settings.SESSION_CHECK_SECONDS = 0.2
+    relationship, conversation = pair
+    patient = relationship.patient
+    failures = []
+
+    def unreachable_once(session_key):
+        if not failures:
+            failures.append(session_key)
+            raise ConnectionError("session store down")
+        return session_load(session_key)
+
+    monkeypatch.setattr(consumers, "session_load", unreachable_once)
+
+    async def scenario():
+        thread = await connected(socket(thread_path(conversation), patient))
+        assert await thread.receive_nothing(timeout=0.5)  # the failed look did not close it
+        assert failures
+        await database_sync_to_async(Session.objects.filter(session_key=patient.session_key).delete)()
+        assert await signed_out(thread, timeout=1)
+
+    run(scenario)
+
+
 def test_an_idle_patients_socket_closes_at_the_idle_limit(pair, settings):
     settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_CHECK_SECONDS = 1, 0.2
     relationship, conversation = pair
