@@ -36,3 +36,10 @@ def format_in_zone(moment: datetime, zone_name: str) -> str:
     from django.utils import formats
 
     return f"{formats.date_format(to_zone(moment, zone_name), 'D j M Y, H:i')} ({zone_name.replace('_', ' ')})"
+
+
+def format_short(moment: datetime, zone_name: str) -> str:
+    """A moment in `zone_name` for a sentence on a page: "Tue 24 Nov, 09:00"."""
+    from django.utils import formats
+
+    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from booking.models import Proposal
 from booking.selectors_specialist import proposal_suggestions
 from booking.services import proposal_create
 from care.models import CareRelationship
@@ -82,6 +83,8 @@ def _propose_follow_up(sam, alex) -> bool:
     offering = Offering.objects.filter(specialist__user=sam, is_active=True).order_by("duration_minutes", "pk").first()
     if alex is None or offering is None:
         return False
+    if Proposal.objects.filter(specialist=offering.specialist, patient=alex, status=Proposal.Status.OPEN).exists():
+        return False  # seeded before
     now = timezone.now()
     days = proposal_suggestions(offering, zone_name=sam.timezone, now=now)
     starts = [day_starts[len(day_starts) // 2] for _day, day_starts in days[1:3]]

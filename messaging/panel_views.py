@@ -21,12 +21,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from booking.forms.patient import ProposalAcceptForm, ProposalDeclineForm, SlotForm
 from booking.forms.specialist import ProposalForm
+from booking.http import refusal_status
 from booking.readiness import booking_blockers
 from booking.selectors_patient import (
     SlotDay,
@@ -44,12 +45,10 @@ from booking.services import (
     appointment_hold_confirm,
     appointment_hold_release,
     appointment_request_accept,
-    proposal_accept,
     proposal_decline,
 )
 from booking.states import AppointmentStatus
 from core.portals import Portal, portal_required
-from core.timeutils import to_zone
 
 from .panel import follow_up_offerings
 from .views import THREAD_URL, panel_context, render_thread, thread_conversation
@@ -57,19 +56,6 @@ from .views import THREAD_URL, panel_context, render_thread, thread_conversation
 PANEL_TEMPLATE = "messaging/_panel.html"
 FOLLOW_UP_DAYS_SHOWN = 3
 FOLLOW_UP_TIMES_PER_DAY = 6
-# Refusals that mean "this moved on" rather than "this input is wrong".
-CONFLICT_CODES = frozenset(
-    {"slot_taken", "wrong_status", "not_open", "expired", "hold_expired", "started", "transition_not_allowed"}
-)
-
-
-def _status_for(error: ValidationError) -> int:
-    codes = {getattr(item, "code", None) for item in getattr(error, "error_list", [error])}
-    return 409 if codes & CONFLICT_CODES else 422
-
-
-def _when(moment, zone_name: str) -> str:
-    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")
 
 
 def _answer(request, conversation, portal: Portal, *, status: int = 200, done: str = "", **state):
@@ -115,27 +101,29 @@ def specialist_panel_view(request, public_id):
 # --- The specialist: propose times, accept a requested one ---------------------------------
 
 
-def _propose_state(request, conversation, form=None) -> dict:
-    """The proposal form for this patient, and free times of the chosen
-    service to pick from."""
+def _proposal_form(request, conversation):
+    """The proposal form for this patient (bound on a POST), and the service
+    whose free times to suggest: the one chosen, else the first."""
     relationship = conversation.relationship
-    profile = relationship.specialist
-    offerings = profile.offerings.filter(is_active=True).order_by("position", "price_minor", "pk")
+    offerings = relationship.specialist.offerings.filter(is_active=True).order_by("position", "price_minor", "pk")
     listed = list(offerings)
     key = request.POST.get("offering") or request.GET.get("offering", "")
     picked = next((o for o in listed if str(o.public_id) == key), listed[0] if listed else None)
-    now = timezone.now()
-    if form is None:
-        form = ProposalForm(
-            request.POST if request.method == "POST" else None,
-            patients=[],
-            offerings=offerings,
-            zone_name=request.user.timezone,
-            now=now,
-            fixed_patient=relationship.patient,
-            initial={"offering": picked.public_id if picked else None},
-        )
-    suggestions = proposal_suggestions(picked, zone_name=request.user.timezone, now=now, days_shown=3, per_day=6)
+    form = ProposalForm(
+        request.POST if request.method == "POST" else None,
+        patients=[],
+        offerings=offerings,
+        zone_name=request.user.timezone,
+        now=timezone.now(),
+        fixed_patient=relationship.patient,
+        initial={"offering": picked.public_id if picked else None},
+    )
+    return form, picked
+
+
+def _propose_state(request, form, picked) -> dict:
+    """The form open in the panel, with free times to pick from."""
+    suggestions = proposal_suggestions(picked, zone_name=request.user.timezone, now=form.now, days_shown=3, per_day=6)
     return {"mode": "propose", "propose_form": form, "suggestions": suggestions, "suggestion_offering": picked}
 
 
@@ -144,16 +132,16 @@ def _propose_state(request, conversation, form=None) -> dict:
 def propose_view(request, public_id):
     """Offer this patient one to five times from the thread."""
     conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
-    state = _propose_state(request, conversation)
-    if request.method == "GET":
-        return _answer(request, conversation, Portal.SPECIALIST, **state)
-    proposal, status = state["propose_form"].save(specialist=conversation.relationship.specialist, by=request.user)
-    if proposal is None:
-        return _answer(request, conversation, Portal.SPECIALIST, status=status, **state)
-    done = _("Your times are sent. They stay reserved until %(name)s answers.") % {
-        "name": conversation.relationship.patient.display_name
-    }
-    return _answer(request, conversation, Portal.SPECIALIST, done=done)
+    form, picked = _proposal_form(request, conversation)
+    status = 200
+    if request.method == "POST":
+        proposal, status = form.save(specialist=conversation.relationship.specialist, by=request.user)
+        if proposal is not None:
+            done = _("Your times are sent. They stay reserved until %(name)s answers.") % {
+                "name": conversation.relationship.patient.display_name
+            }
+            return _answer(request, conversation, Portal.SPECIALIST, done=done)
+    return _answer(request, conversation, Portal.SPECIALIST, status=status, **_propose_state(request, form, picked))
 
 
 @require_POST
@@ -171,23 +159,31 @@ def accept_request_view(request, public_id):
         error = _("Another booking now holds this time, so it cannot be accepted. Propose other times instead.")
         return _answer(request, conversation, Portal.SPECIALIST, status=409, error=error)
     except ValidationError as error:
-        return _answer(request, conversation, Portal.SPECIALIST, status=_status_for(error), error=error.messages[0])
+        return _answer(request, conversation, Portal.SPECIALIST, status=refusal_status(error), error=error.messages[0])
     return _answer(request, conversation, Portal.SPECIALIST, done=_("Accepted: the session is booked."))
 
 
 # --- The patient: book a follow-up, answer a proposal --------------------------------------
 
 
-def _book_state(request, conversation, **extra) -> dict:
-    """Free times of the chosen service (the shortest by default) over the
-    first few days that have any, or what must be done before booking."""
+def _book_choice(request, conversation):
+    """The specialist's services the patient can book straight away, and
+    the one chosen (named in the request, else the shortest)."""
     offerings = follow_up_offerings(conversation)
     key = request.POST.get("offering") or request.GET.get("offering", "")
-    offering = bookable_offering_get(patient=request.user, public_id=key) if key else None
-    if offering is not None and offering.specialist_id != conversation.relationship.specialist_id:
+    if not key:
+        return offerings, (offerings[0] if offerings else None)
+    offering = bookable_offering_get(patient=request.user, public_id=key)
+    if offering.specialist_id != conversation.relationship.specialist_id:
         raise Http404
-    offering = offering or (offerings[0] if offerings else None)
-    state = {"mode": "book", "book_offerings": offerings, "book_offering": offering, **extra}
+    return offerings, offering
+
+
+def _book_state(request, conversation) -> dict:
+    """Free times of the chosen service over the first few days that have
+    any, or what must be done before booking."""
+    offerings, offering = _book_choice(request, conversation)
+    state = {"mode": "book", "book_offerings": offerings, "book_offering": offering}
     if offering is None:
         return state
     blockers = booking_blockers(patient=request.user, offering=offering)
@@ -208,28 +204,25 @@ def _book_state(request, conversation, **extra) -> dict:
 @portal_required(Portal.PATIENT)
 def book_view(request, public_id):
     """Pick a time for a follow-up: it is held for a few minutes until the
-    patient confirms it in the panel."""
+    patient confirms it in the panel. A refusal shows the times as they are
+    now, with the reason."""
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
-    state = _book_state(request, conversation)
-    offering = state["book_offering"]
     if request.method == "GET":
-        return _answer(request, conversation, Portal.PATIENT, **state)
+        return _answer(request, conversation, Portal.PATIENT, **_book_state(request, conversation))
+    _offerings, offering = _book_choice(request, conversation)
     if offering is None:
         raise Http404
-    if state.get("blockers"):
-        error = _("Please complete what is listed below before booking.")
-        return _answer(request, conversation, Portal.PATIENT, status=409, error=error, **state)
     form = SlotForm(request.POST)
-    if not form.is_valid():
-        return _answer(request, conversation, Portal.PATIENT, status=422, error=form.errors["starts_at"][0], **state)
     try:
+        if booking_blockers(patient=request.user, offering=offering):
+            raise ValidationError(_("Please complete what is listed below before booking."), code="not_ready")
+        if not form.is_valid():
+            raise ValidationError(form.errors["starts_at"][0], code="invalid")
         appointment_hold(patient=request.user, offering=offering, starts_at=form.cleaned_data["starts_at"])
-    except SlotTaken as taken:
-        state = _book_state(request, conversation)  # the times as they are now
-        return _answer(request, conversation, Portal.PATIENT, status=409, error=taken.messages[0], **state)
     except ValidationError as error:
+        state = _book_state(request, conversation)
         return _answer(
-            request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0], **state
+            request, conversation, Portal.PATIENT, status=refusal_status(error), error=error.messages[0], **state
         )
     return _answer(request, conversation, Portal.PATIENT)
 
@@ -281,19 +274,11 @@ def proposal_accept_view(request, public_id):
     if not form.is_valid():
         error = _("Please choose one of the proposed times.")
         return _answer(request, conversation, Portal.PATIENT, status=422, error=error)
-    option = next((o for o in proposal.appointments.all() if o.public_id == form.cleaned_data["appointment"]), None)
     try:
-        if option is None:
-            raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
-        chosen = proposal_accept(proposal=proposal, appointment=option, by=request.user)
+        chosen = form.save(proposal=proposal, by=request.user)
     except ValidationError as error:
-        return _answer(request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0])
-    if chosen.status == AppointmentStatus.AWAITING_PAYMENT:
-        done = _("Almost there: please pay by %(when)s to confirm this session.") % {
-            "when": _when(chosen.expires_at, request.user.timezone)
-        }
-    else:
-        done = _("Booked. We have emailed you the details.")
+        return _answer(request, conversation, Portal.PATIENT, status=refusal_status(error), error=error.messages[0])
+    done = form.done_text(chosen, request.user.timezone)
     return _answer(request, conversation, Portal.PATIENT, done=done)
 
 
@@ -307,11 +292,9 @@ def proposal_decline_view(request, public_id):
     if not form.is_valid():
         return _answer(request, conversation, Portal.PATIENT, status=422, error=form.errors["reason"][0])
     try:
-        if proposal.expires_at <= timezone.now():
-            raise ValidationError(_("This proposal has run out. Please ask for new times."), code="expired")
         proposal_decline(proposal=proposal, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        return _answer(request, conversation, Portal.PATIENT, status=_status_for(error), error=error.messages[0])
+        return _answer(request, conversation, Portal.PATIENT, status=refusal_status(error), error=error.messages[0])
     done = _("You declined the proposed times. %(name)s will see it here.") % {
         "name": conversation.relationship.specialist.display_name
     }

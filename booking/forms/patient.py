@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..services import REASON_MAX_LENGTH
+from core.timeutils import format_short
+
+from ..services import REASON_MAX_LENGTH, proposal_accept
 from ..services.scheduling import MAX_REQUEST_WINDOWS, NOTE_MAX_LENGTH
+from ..states import AppointmentStatus
 
 
 class StartsAtField(forms.Field):
@@ -65,7 +70,29 @@ class CancelForm(forms.Form):
 
 
 class ProposalAcceptForm(forms.Form):
+    """One of a proposal's times, by its id."""
+
     appointment = forms.UUIDField(error_messages={"required": _("Please choose one of the proposed times.")})
+
+    def save(self, *, proposal, by):
+        """Accept the chosen time; ValidationError when it is not one of the
+        proposal's (or the proposal is answered or has run out)."""
+        chosen = self.cleaned_data["appointment"]
+        option = next((o for o in proposal.appointments.all() if o.public_id == chosen), None)
+        if option is None:
+            if proposal.status == proposal.Status.OPEN and proposal.expires_at > timezone.now():
+                raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
+            raise ValidationError(_("This proposal has already been answered or has run out."), code="not_open")
+        return proposal_accept(proposal=proposal, appointment=option, by=by)
+
+    @staticmethod
+    def done_text(chosen, zone_name: str) -> str:
+        """What the patient is told once a time is taken."""
+        if chosen.status == AppointmentStatus.AWAITING_PAYMENT:
+            return _("Almost there: please pay by %(when)s to confirm this session.") % {
+                "when": format_short(chosen.expires_at, zone_name)
+            }
+        return str(_("Booked. We have emailed you the details."))
 
 
 class ProposalDeclineForm(forms.Form):

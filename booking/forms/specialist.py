@@ -14,10 +14,9 @@ from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from core.timeutils import to_zone
+from core.timeutils import format_short
 from specialists.models import Offering
 
 from ..selectors_specialist import starts_taken
@@ -271,5 +270,5 @@ class ProposalForm(forms.Form):
         )
         if not taken:
             return _("One of these times was just taken by another booking. Please pick another.")
-        names = ", ".join(formats.date_format(to_zone(start, self.zone_name), "D j M, H:i") for start in taken)
+        names = ", ".join(format_short(start, self.zone_name) for start in taken)
         return _("Another booking already holds %(times)s. Please pick another time.") % {"times": names}

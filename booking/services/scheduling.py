@@ -336,8 +336,10 @@ def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: da
     return chosen
 
 
-def proposal_decline(*, proposal: Proposal, by, reason: str = "") -> Proposal:
-    """The patient says no to all the proposed times."""
+def proposal_decline(*, proposal: Proposal, by, reason: str = "", now: datetime | None = None) -> Proposal:
+    """The patient says no to all the proposed times (while they still may)."""
+    if proposal.expires_at <= (now or timezone.now()):
+        raise ValidationError(_("This proposal has run out. Please ask for new times."), code="expired")
     return _proposal_end(proposal, by=by, to=S.DECLINED, status=Proposal.Status.DECLINED, reason=reason)
 
 

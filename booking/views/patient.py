@@ -17,14 +17,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from core.portals import Portal, portal_required
 from core.services import audit_read
-from core.timeutils import to_zone
+from core.timeutils import format_short, to_zone
 
 from ..forms.patient import (
     AvailabilityRequestForm,
@@ -34,6 +34,7 @@ from ..forms.patient import (
     RescheduleForm,
     SlotForm,
 )
+from ..http import refusal_status
 from ..ics import appointment_invite
 from ..models import Proposal
 from ..readiness import booking_blockers, readiness_annotate
@@ -60,7 +61,6 @@ from ..services import (
     appointment_reschedule,
     availability_request_create,
     is_late_cancellation,
-    proposal_accept,
     proposal_decline,
 )
 from ..services.scheduling import CANCELLABLE, RESCHEDULABLE
@@ -77,9 +77,6 @@ SLOT_PICKER_TEMPLATE = "booking/_slot_picker.html"
 # Booked for sure: what "Add to calendar" offers (a payment due may lapse).
 CALENDAR_STATUSES = frozenset({S.CONFIRMED, S.IN_PROGRESS})
 
-# Service refusals that mean "the appointment moved on": a conflict, not bad input.
-CONFLICT_CODES = frozenset({"wrong_status", "started", "not_open", "expired", "hold_expired", "slot_taken"})
-
 
 def _see_other(url: str) -> HttpResponseRedirect:
     response = HttpResponseRedirect(url)
@@ -91,20 +88,11 @@ def _appointment_url(appointment) -> str:
     return reverse("booking:patient-appointment", args=[appointment.public_id])
 
 
-def _status_for(error: ValidationError) -> int:
-    return 409 if getattr(error, "code", None) in CONFLICT_CODES else 422
-
-
 def _from_on(request) -> date | None:
     try:
         return date.fromisoformat(request.GET.get("from", ""))
     except ValueError:
         return None
-
-
-def _when(moment, zone_name: str) -> str:
-    """A moment for messages, in `zone_name`: Tue 24 Nov, 09:00."""
-    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")
 
 
 # --- Picking a time ---------------------------------------------------------------
@@ -217,7 +205,7 @@ def request_time_view(request, public_id):
     messages.success(
         request,
         _("Your request for %(when)s was sent. %(name)s will confirm it; we will let you know.")
-        % {"when": _when(result.starts_at, request.user.timezone), "name": offering.specialist.display_name},
+        % {"when": format_short(result.starts_at, request.user.timezone), "name": offering.specialist.display_name},
     )
     return _see_other(_appointment_url(result))
 
@@ -277,7 +265,7 @@ def _detail_context(request, appointment, **extra) -> dict:
         "events": appointment_events_for_patient(appointment=appointment),
         "policy": cancellation_policy_text(appointment.specialist),
         "window_hours": cancellation_window_hours(appointment.specialist),
-        "specialist_time": _when(appointment.starts_at, appointment.specialist_timezone),
+        "specialist_time": format_short(appointment.starts_at, appointment.specialist_timezone),
         "patient_zone": request.user.timezone,
         "hold_minutes": HOLD_MINUTES,
         "hold_running": appointment.status == S.HELD and appointment.expires_at and appointment.expires_at > now,
@@ -311,7 +299,7 @@ def cancel_view(request, public_id):
         appointment = appointment_cancel(appointment=appointment, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         context = _detail_context(request, appointment, cancel_form=form, error=error.messages[0])
-        return render(request, DETAIL_TEMPLATE, context, status=_status_for(error))
+        return render(request, DETAIL_TEMPLATE, context, status=refusal_status(error))
     text = _("Cancelled. We have let %(name)s know.") % {"name": appointment.specialist.display_name}
     if appointment.is_late_cancellation:
         text += " " + _("It was inside the free cancellation window, so it is recorded as a late cancellation.")
@@ -358,11 +346,11 @@ def reschedule_view(request, public_id):
         from_on = to_zone(starts_at, request.user.timezone).date()
         return page(409, from_on=from_on, form=form, error=taken.messages[0], nearest=nearest, taken=True)
     except ValidationError as error:
-        return page(_status_for(error), form=form, error=error.messages[0])
+        return page(refusal_status(error), form=form, error=error.messages[0])
     messages.success(
         request,
         _("Moved to %(when)s. We have let %(name)s know.")
-        % {"when": _when(starts_at, request.user.timezone), "name": appointment.specialist.display_name},
+        % {"when": format_short(starts_at, request.user.timezone), "name": appointment.specialist.display_name},
     )
     return _see_other(_appointment_url(appointment))
 
@@ -425,23 +413,12 @@ def proposal_accept_view(request, public_id):
     form = ProposalAcceptForm(request.POST)
     if not form.is_valid():
         return _proposal_page(request, proposal, 422, error=_("Please choose one of the proposed times."))
-    option = next((o for o in proposal.appointments.all() if o.public_id == form.cleaned_data["appointment"]), None)
     try:
-        if option is None:
-            if proposal.status == Proposal.Status.OPEN and proposal.expires_at > timezone.now():
-                raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
-            raise ValidationError(_("This proposal has already been answered or has run out."), code="not_open")
-        chosen = proposal_accept(proposal=proposal, appointment=option, by=request.user)
+        chosen = form.save(proposal=proposal, by=request.user)
     except ValidationError as error:
         proposal.refresh_from_db()
-        return _proposal_page(request, proposal, _status_for(error), error=error.messages[0])
-    if chosen.status == S.AWAITING_PAYMENT:
-        text = _("Almost there: please pay by %(when)s to confirm this session.") % {
-            "when": _when(chosen.expires_at, request.user.timezone)
-        }
-    else:
-        text = _("Booked. We have emailed you the details.")
-    messages.success(request, text)
+        return _proposal_page(request, proposal, refusal_status(error), error=error.messages[0])
+    messages.success(request, form.done_text(chosen, request.user.timezone))
     return _see_other(_appointment_url(chosen))
 
 
@@ -453,11 +430,9 @@ def proposal_decline_view(request, public_id):
     if not form.is_valid():
         return _proposal_page(request, proposal, 422, decline_form=form)
     try:
-        if proposal.expires_at <= timezone.now():
-            raise ValidationError(_("This proposal has run out. Please ask for new times."), code="expired")
         proposal_decline(proposal=proposal, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
-        return _proposal_page(request, proposal, _status_for(error), decline_form=form, error=error.messages[0])
+        return _proposal_page(request, proposal, refusal_status(error), decline_form=form, error=error.messages[0])
     messages.success(
         request,
         _("You declined the proposed times. We have let %(name)s know.") % {"name": proposal.specialist.display_name},

@@ -22,6 +22,7 @@ from core.services import audit_read
 from specialists.selectors import specialist_profile_for_user
 
 from ..forms.specialist import CancelForm, DeclineForm, ProposalForm, RescheduleForm
+from ..http import refusal_status
 from ..models import AppointmentEvent
 from ..readiness import appointment_items, readiness_annotate
 from ..selectors import patients_of_specialist
@@ -47,8 +48,6 @@ from ..states import AppointmentStatus
 
 S = AppointmentStatus
 
-# Refusals that mean "this has moved on" rather than "this input is wrong".
-CONFLICT_CODES = frozenset({"slot_taken", "wrong_status", "not_open", "transition_not_allowed", "started"})
 # The appointments whose page lists the consents and forms due before them.
 BEFORE_SESSION_SHOWN = frozenset({S.REQUESTED, S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED})
 
@@ -60,11 +59,6 @@ def _see_other(url: str):
     response = redirect(url)
     response.status_code = 303
     return response
-
-
-def _error_status(error: ValidationError) -> int:
-    codes = {getattr(item, "code", None) for item in getattr(error, "error_list", [error])}
-    return 409 if codes & CONFLICT_CODES else 422
 
 
 def _set_up_profile_first(request):
@@ -143,7 +137,7 @@ def accept_view(request, public_id):
         message = _("Another booking now holds this time, so it cannot be accepted. Decline it or propose other times.")
         return _render_detail(request, appointment, status=409, error=message)
     except ValidationError as error:
-        return _render_detail(request, appointment, status=_error_status(error), error=" ".join(error.messages))
+        return _render_detail(request, appointment, status=refusal_status(error), error=" ".join(error.messages))
     messages.success(request, _("Accepted: the session is booked."))
     return _see_other(reverse("booking:specialist-appointment", args=[appointment.public_id]))
 
@@ -158,7 +152,7 @@ def _reason_action(request, public_id, *, form_class, service, panel, done):
         service(appointment=appointment, by=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         message = " ".join(error.messages)
-        return _render_detail(request, appointment, status=_error_status(error), error=message, panel=panel)
+        return _render_detail(request, appointment, status=refusal_status(error), error=message, panel=panel)
     messages.success(request, done)
     return _see_other(reverse("booking:specialist-appointment", args=[appointment.public_id]))
 
@@ -209,7 +203,7 @@ def reschedule_view(request, public_id):
         form.add_error(None, _("That time overlaps another booking. Please pick another time."))
         return _render_detail(request, appointment, status=409, panel="reschedule", reschedule_form=form)
     except ValidationError as error:
-        if _error_status(error) == 409:  # no longer movable: the form may not even show
+        if refusal_status(error) == 409:  # no longer movable: the form may not even show
             return _render_detail(request, appointment, status=409, error=" ".join(error.messages))
         form.add_error(None, error)
         return _render_detail(request, appointment, status=422, panel="reschedule", reschedule_form=form)

@@ -264,12 +264,22 @@ def test_an_expired_or_answered_proposal_cannot_be_accepted(offering, patient):
     with pytest.raises(ValidationError) as caught:
         services.proposal_accept(proposal=proposal, appointment=option, by=patient, now=NOW + timedelta(hours=7))
     assert codes(caught.value) == ["expired"]
-    services.proposal_decline(proposal=proposal, by=patient, reason="")
+    services.proposal_decline(proposal=proposal, by=patient, reason="", now=NOW)
     with pytest.raises(ValidationError) as caught:
         services.proposal_accept(proposal=proposal, appointment=option, by=patient, now=NOW)
     assert codes(caught.value) == ["not_open"]
     option.refresh_from_db()
     assert option.status == S.DECLINED
+
+
+def test_an_expired_proposal_cannot_be_declined(offering, patient):
+    proposal = propose(offering, patient)
+    with pytest.raises(ValidationError) as caught:
+        services.proposal_decline(proposal=proposal, by=patient, now=proposal.expires_at)
+    assert codes(caught.value) == ["expired"]
+    proposal.refresh_from_db()
+    assert proposal.status == Proposal.Status.OPEN
+    assert {option.status for option in proposal.appointments.all()} == {S.PROPOSED}
 
 
 def test_an_option_of_another_proposal_cannot_be_accepted(offering, patient):

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,6 +168,10 @@ def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_
     expect(specialist_page.locator(".panel-done")).to_contain_text("Your times are sent.")
     assert specialist_page.url.endswith(f"/specialist/messages/{conversation.public_id}/")
 
+    # The specialist starts another proposal; a notice arriving meanwhile must not throw it away.
+    specialist_page.get_by_role("button", name="Propose times").click()
+    specialist_page.locator("[data-proposal-form]").get_by_label("Date 1").fill("2026-12-03")
+
     # The patient's panel shows them (in New York time) as soon as the notice arrives.
     proposed = patient_page.locator(".panel-proposal")
     expect(proposed.get_by_role("button", name="Take Tue 1 Dec, 04:00")).to_be_visible()
@@ -178,6 +183,11 @@ def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_
     confirmed = specialist_page.locator(".msg-notice[data-verb='appointment.confirmed']")
     expect(confirmed).to_have_count(2)
     expect(confirmed.last).to_contain_text("Tue 1 Dec 2026")
+    specialist_page.wait_for_load_state("networkidle")  # a refresh of the panel would have landed by now
+    expect(specialist_page.locator("[data-proposal-form]").get_by_label("Date 1")).to_have_value("2026-12-03")
+    # Closing the form brings the panel up to date.
+    specialist_page.locator("#panel-propose").get_by_role("link", name="Cancel").click()
+    expect(specialist_page.locator("[data-proposal-form]")).to_have_count(0)
     expect(specialist_page.locator(".panel-proposal")).to_have_count(0)
     shoot(specialist_page, "7-specialist-thread")
     assert Message.objects.filter(kind=Message.Kind.TEXT).count() == 2
@@ -191,7 +201,7 @@ def test_a_patient_books_a_follow_up_from_the_thread(new_page, live_server, org)
         AvailabilityRuleFactory(specialist=profile, weekday=weekday, start_time="08:00", end_time="20:00")
     patient = patient_of(org, full_name="Maya Lindqvist", timezone="America/New_York")
     conversation = conversation_between(patient, profile)
-    OfferingFactory(specialist=profile, name="Follow-up session", duration_minutes=50, price_minor=8000)
+    offering = OfferingFactory(specialist=profile, name="Follow-up session", duration_minutes=50, price_minor=8000)
 
     page = signed_in_page(new_page, live_server, patient)
     page.goto(f"/patient/messages/{conversation.public_id}/")
@@ -200,6 +210,13 @@ def test_a_patient_books_a_follow_up_from_the_thread(new_page, live_server, org)
     panel = page.locator("#panel-book")
     expect(panel).to_contain_text("Follow-up session · 50 min · €80.00")
     shoot(page, "8-patient-follow-up-times")
+    # Someone else books the first time meanwhile: the panel says so and shows the times as they are now.
+    first = panel.locator(".slot-chip").first
+    taken = datetime.fromisoformat(first.get_attribute("value"))
+    AppointmentFactory(offering=offering, starts_at=taken, confirmed=True)
+    first.click()
+    expect(page.locator(".panel-error")).to_contain_text("This time was just taken")
+    expect(panel.locator(f".slot-chip[value='{taken.isoformat()}']")).to_have_count(0)
     first = panel.locator(".slot-chip").first
     picked = first.get_attribute("aria-label")
     first.click()
@@ -210,10 +227,20 @@ def test_a_patient_books_a_follow_up_from_the_thread(new_page, live_server, org)
     expect(page.locator(".msg-notice[data-verb='appointment.confirmed']")).to_contain_text("Session confirmed")
     expect(page.locator("#panel-appointment")).to_contain_text("Confirmed")
     shoot(page, "9-patient-follow-up-booked")
-    booked = Appointment.objects.get()
+    booked = Appointment.objects.get(patient=patient)
     assert booked.status == AppointmentStatus.CONFIRMED
     assert picked.endswith(booked.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M"))
     assert page.url.endswith(f"/patient/messages/{conversation.public_id}/")
+
+    # Signing out in another tab stops the open thread and says how to go on.
+    other_tab = page.context.new_page()
+    other_tab.goto("/accounts/logout/")
+    other_tab.get_by_role("main").get_by_role("button", name="Sign out").click()
+    expect(page.locator(".thread-closed")).to_contain_text("You were signed out")
+    expect(page.locator(".thread-closed").get_by_role("link", name="Sign in again")).to_have_attribute(
+        "href", f"/accounts/login/?next=%2Fpatient%2Fmessages%2F{conversation.public_id}%2F"
+    )
+    expect(page.locator("#thread")).to_have_attribute("data-live", "false")
 
 
 def test_without_websockets_the_form_posts_and_the_thread_refreshes_every_10_seconds(new_page, live_server, org):

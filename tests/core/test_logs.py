@@ -3,7 +3,7 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from core.models import AuditLog, JourneyEvent
-from core.services import audit_read, journey_event_record
+from core.services import audit_read, audit_socket_read, journey_event_record
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import OrganizationFactory
 
@@ -21,6 +21,19 @@ def test_audit_read_records_who_what_and_where():
     assert row.object_public_id == organization.public_id
     assert row.content_type.model == "organization"
     assert (row.ip_address, row.user_agent, row.path) == ("203.0.113.9", "Browser/1.0", "/org/x/")
+
+
+@pytest.mark.parametrize(
+    ("client", "address"),
+    [(("203.0.113.9", 51000), "203.0.113.9"), (("/run/daraport.sock", None), None), (None, None)],
+)
+def test_a_read_over_a_websocket_records_who_what_and_where(client, address):
+    user = UserFactory()
+    organization = OrganizationFactory()
+    scope = {"user": user, "path": "/ws/x/", "headers": [(b"user-agent", b"Browser/1.0")], "client": client}
+    row = audit_socket_read(scope, organization)
+    assert (row.actor, row.action, row.object_public_id) == (user, AuditLog.Action.READ, organization.public_id)
+    assert (row.ip_address, row.user_agent, row.path) == (address, "Browser/1.0", "/ws/x/")
 
 
 def test_audit_rows_cannot_be_changed_through_the_orm():

@@ -2,6 +2,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from booking.models import Proposal
 from organizations.models import Membership, Organization, TermsDocument
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +26,13 @@ def test_seed_demo_is_idempotent_and_makes_the_four_logins(settings, tmp_path):
         "affiliate@demo.daraport.test": "affiliate",
     }
     assert User.objects.get(email="patient@demo.daraport.test").check_password("daraport-demo")
+    # The demo thread of the two has follow-up times to take from its side panel, once.
+    proposed = Proposal.objects.get(
+        patient__email="patient@demo.daraport.test",
+        specialist__user__email="specialist@demo.daraport.test",
+        status=Proposal.Status.OPEN,
+    )
+    assert proposed.appointments.count() == 2
 
 
 def test_seed_demo_refuses_outside_the_demo():

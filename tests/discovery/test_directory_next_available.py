@@ -48,7 +48,9 @@ def names(response) -> list[str]:
 
 
 def card_of(html: str, name: str) -> str:
-    start = html.index(name)
+    """The card from its specialist's name (as a whole element text: a short
+    name may also occur inside a nonce or a token) to its end."""
+    start = html.index(f">{name}<")
     return html[start : html.index("</article>", start)]
 
 
