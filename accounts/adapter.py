@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 MAGIC_LINK_SALT = "accounts.magic-link"
 
@@ -25,6 +27,14 @@ class AccountAdapter(DefaultAccountAdapter):
             path = reverse("accounts:magic-link", args=[magic_link_token(context["code"])])
             context = {**context, "magic_link": context["request"].build_absolute_uri(path)}
         return super().send_mail(template_prefix, email, context)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # Signing up with an email that has an account sends this instead of
+        # creating one. Creating one hashes the password, the slow part: do
+        # the same work here, or the answer's speed tells which emails have
+        # an account (as Django's login does for unknown users).
+        make_password(get_random_string(32))
+        super().send_account_already_exists_mail(email)
 
 
 def user_display(user) -> str:

@@ -64,8 +64,9 @@ def main() -> None:
             p50, p95, queries = measure(client, path)
             print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
         # 1,000 specialists; their next free times; the slot engine; booking;
-        # 200 live chat clients (PostgreSQL and Redis only)
-        from bench import booking, directory, matching, next_available, slots
+        # signing up with a known and a new email; 200 live chat clients
+        # (PostgreSQL and Redis only)
+        from bench import booking, directory, matching, next_available, signup, slots
         from bench import messaging as live_messaging
 
         directory.run(rounds=ROUNDS)
@@ -73,6 +74,7 @@ def main() -> None:
         next_available.run(rounds=ROUNDS)
         slots.run(rounds=ROUNDS)
         booking.run(rounds=ROUNDS)
+        signup.run()
         live_messaging.run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)

@@ -47,7 +47,7 @@ def run(rounds: int = 200) -> None:
         rank(candidates, CRITERIA, names=names)
         ranking.append((time.perf_counter() - start) * 1000)
     with CaptureQueriesContext(connection) as queries:
-        matches = shortlist_for_patient(user=patient, criteria=CRITERIA)
+        matches = shortlist_for_patient(user=patient, criteria=CRITERIA).matches
     print()
     print(f"matching: {len(candidates)} visible candidates; {connection.vendor}, {rounds} rounds")
     print(f"{'step':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8}")

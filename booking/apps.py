@@ -9,8 +9,9 @@ class BookingConfig(AppConfig):
         from core import demo
 
         from . import demo as booking_demo
-        from . import nextsteps, receivers, specialist_nextsteps  # noqa: F401
+        from . import nextsteps, receivers, returns, specialist_nextsteps  # noqa: F401
 
         nextsteps.register()
+        returns.register()
         specialist_nextsteps.register()
         demo.register(40, "Demo calendars and bookings", booking_demo.seed)

@@ -557,6 +557,14 @@ def feed_appointments(specialist: SpecialistProfile, *, now: datetime | None = N
     return found
 
 
+def feed_summary(appointment: Appointment) -> str:
+    """An event's title in the feed: "Session · P. E.", the patient's
+    initials only. Calendar servers store the feed and phones show titles
+    on the lock screen, so a name there would say who is in care."""
+    initials = " ".join(f"{word[0].upper()}." for word in appointment.patient.display_name.split()[:2])
+    return _("Session · %(initials)s") % {"initials": initials} if initials else str(_("Session"))
+
+
 def feed_appointment_url(appointment: Appointment) -> str:
     """The page of the appointment in the specialist portal (a path)."""
     return _appointment_url(appointment)

@@ -1,26 +1,32 @@
 """Demo calendars and bookings, so every booking page has something real to show.
 
-Every approved demo specialist gets weekly hours; the demo specialist (Sam)
-gets a booked week, a request waiting for an answer and a patient asking for
-other times; the demo patient (Alex) has a booked session, a past one, and
-times proposed by a second specialist. Made through the services wherever
-the times are in the future, so the history, emails and notifications are
-the ones a visitor would cause. Idempotent: skipped once Sam has bookings.
+Every demo specialist gets weekly hours (those waiting for approval too, so
+approving one makes them bookable at once); the demo specialist (Sam) gets a
+booked week, a request waiting for an answer and a patient asking for other
+times; the demo patient (Alex) has a booked session, a past one, and times
+proposed by a second specialist. The two extra demo patients have accepted
+the clinic's current terms, as the four demo logins have. Made through the
+services wherever the times are in the future, so the history, emails and
+notifications are the ones a visitor would cause. All dates are relative to
+the moment of seeding. Idempotent: bookings are skipped once Sam has some.
 """
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.timeutils import to_zone
 from organizations.models import Membership, Organization
-from organizations.services import membership_grant
+from organizations.selectors import terms_current_for_organization
+from organizations.services import membership_grant, terms_accept
 from specialists.models import Offering, SpecialistProfile
 
 from . import selectors, services
@@ -31,6 +37,9 @@ ORG_SLUG = "daraport-demo-clinic"
 PASSWORD = "daraport-demo"
 SAM = "specialist@demo.daraport.test"
 ALEX = "patient@demo.daraport.test"
+# The demo specialists other than Sam (specialists/demo.py); visitors' own
+# accounts are never given hours.
+SPECIALISTS_DOMAIN = "@specialists.demo.daraport.test"
 # Two more demo patients, so the specialist's side has people in it.
 PATIENTS = [
     ("priya.natarajan@patients.demo.daraport.test", "Priya Natarajan", "Europe/London"),
@@ -53,7 +62,9 @@ def seed() -> list[str]:
     if org is None or sam is None or not hasattr(sam, "specialist_profile"):
         return ["skipped: the demo organization or specialist is missing"]
     BookingPolicy.objects.get_or_create(organization=org)
-    profiles = SpecialistProfile.objects.filter(organization=org, status=SpecialistProfile.Status.APPROVED)
+    profiles = SpecialistProfile.objects.filter(
+        Q(user=sam) | Q(user__email__endswith=SPECIALISTS_DOMAIN), organization=org
+    )
     without_hours = profiles.exclude(pk__in=AvailabilityRule.objects.values("specialist_id")).order_by("slug")
     for index, profile in enumerate(without_hours):
         _hours(profile, SAM_HOURS if profile.user_id == sam.pk else PATTERNS[index % len(PATTERNS)])
@@ -61,8 +72,18 @@ def seed() -> list[str]:
     lines = [f"weekly hours for {profiles.count()} specialists"]
     if not sam.specialist_profile.appointments.exists():
         lines += _bookings(org, sam.specialist_profile)
+    _accept_current_terms(org)
     services.next_available_refresh(specialist_ids=list(profiles.values_list("pk", flat=True)))
     return lines
+
+
+def _accept_current_terms(org: Organization) -> None:
+    """The extra demo patients are not stopped at the terms page: they have
+    accepted the versions in force (organizations/demo.py does the same for
+    the four demo logins)."""
+    documents = terms_current_for_organization(organization=org)
+    for user in get_user_model().objects.filter(email__in=[email for email, _name, _zone in PATIENTS]):
+        terms_accept(user=user, documents=documents, ip_address=None, user_agent="seed_demo")
 
 
 def _hours(profile: SpecialistProfile, pattern) -> None:
@@ -121,13 +142,18 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
     priya, tomas = (_demo_patient(org, *patient) for patient in PATIENTS)
     initial, follow_up, check_in = sam.offerings.order_by("position", "price_minor")[:3]
 
-    # Alex: a session held last month, the next one booked, a day off noted.
-    past_start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=21)
+    # Alex: a session held three weeks ago within Sam's hours (a weekday
+    # morning in his zone).
+    past_day = timezone.now().date() - timedelta(days=21)
+    past_day -= timedelta(days=max(0, past_day.weekday() - 4))
+    past_start = datetime.combine(past_day, time(10), tzinfo=ZoneInfo(sam.user.timezone))
     past = services.appointment_create(
         patient=alex, offering=initial, starts_at=past_start, status=AppointmentStatus.CONFIRMED, by=alex
     )
     services.appointment_transition(appointment=past, to=AppointmentStatus.COMPLETED, by=sam.user)
-    _booked(alex, follow_up, _free(follow_up, after_days=2))
+    # The follow-up on a Tuesday or Thursday evening, as his intake asks
+    # (discovery/demo.py): Sam works those evenings until 20:00 his time.
+    _booked(alex, follow_up, _free(follow_up, after_days=2, from_hour=19))
 
     # Priya: booked this week, and moved once (the history shows the move).
     priya_session = _booked(priya, initial, _free(initial, after_days=1))

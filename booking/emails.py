@@ -19,14 +19,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.portals import Portal
 from core.services import notification_create
-from core.timeutils import format_in_zone, to_zone
+from core.timeutils import format_in_zone, format_short
 
 from . import selectors
 from .ics import appointment_invite
@@ -96,7 +96,7 @@ def _load(appointment_id: int) -> Appointment:
 
 def _day(moment: datetime, zone_name: str) -> str:
     """Short local day and time for a subject: "Tue 24 Nov, 09:00"."""
-    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")
+    return format_short(moment, zone_name)
 
 
 def _appointment_path(appointment: Appointment, side: Side) -> str:
@@ -480,12 +480,18 @@ def _expired(appointment, from_status, actor_id):
                 _proposal_page(appointment, specialist),
             )
     elif from_status == S.AWAITING_PAYMENT:
-        yield Line(
-            patient,
-            _("Your booking on %(when)s with %(name)s lapsed: the payment did not arrive in time.")
-            % {"when": _when(appointment, patient), "name": patient.other_name},
-            _page(appointment, patient),
-        )
+        values = {"when": _when(appointment, patient), "name": patient.other_name}
+        if appointment.can_pay_online:
+            text = _("Your booking on %(when)s with %(name)s lapsed: the payment did not arrive in time.") % values
+        else:  # reserved before payments were possible: nobody could pay
+            text = (
+                _(
+                    "Your reserved time on %(when)s with %(name)s was released: online payment is not available "
+                    "yet, so it could not be confirmed. Message %(name)s to find another time."
+                )
+                % values
+            )
+        yield Line(patient, text, _page(appointment, patient))
         yield Line(
             specialist,
             _("The booking by %(patient)s on %(when)s lapsed unpaid.")

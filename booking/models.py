@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from encrypted_fields.fields import EncryptedTextField
 
 from core.models import AppendOnlyQuerySet, BaseModel
+from core.payments import payments_available_for
 from organizations.models import Organization
 from specialists.models import Offering, SpecialistProfile
 
@@ -238,6 +239,12 @@ class Proposal(BaseModel):
     def __str__(self):
         return f"Proposal {self.public_id} ({self.status})"
 
+    @property
+    def asks_payment_first(self) -> bool:
+        """Payment comes before confirmation: asked for, and possible (an
+        organization that cannot take payments books an accepted time at once)."""
+        return self.payment_required and payments_available_for(self.specialist.organization)
+
 
 class Appointment(BaseModel):
     """One patient with one specialist at one time, through its lifecycle.
@@ -290,6 +297,11 @@ class Appointment(BaseModel):
     def __str__(self):
         return f"{self.starts_at:%Y-%m-%d %H:%M} {self.status}"
 
+    @property
+    def can_pay_online(self) -> bool:
+        """Whether the patient has a way to pay for it here (`core.payments`)."""
+        return payments_available_for(self.specialist.organization)
+
 
 class AppointmentEvent(models.Model):
     """One status change of an appointment: from, to, who, why, when.
@@ -324,15 +336,23 @@ class Reminder(models.Model):
     """One reminder of one appointment, due `offset_minutes` before the
     start it was planned for. The once-a-minute sweep claims due rows with
     SKIP LOCKED, so two workers never send one twice; a reminder whose
-    appointment moved or was cancelled is skipped, not sent."""
+    appointment moved or was cancelled is skipped, not sent.
+
+    The claim (`claimed_at`) commits before the email goes out, so a worker
+    killed mid-send leaves a claimed, unsent row that is never sent again:
+    a later sweep records it as `interrupted_at` and logs it."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
     offset_minutes = models.PositiveIntegerField()
     # The start this reminder was planned for: a reschedule plans new rows.
     starts_at = models.DateTimeField()
     due_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
+    # Claimed but never marked sent: its worker stopped mid-send, so it may
+    # or may not have gone out. Never retried; for an operator to look at.
+    interrupted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at"]
@@ -393,11 +413,16 @@ class PreVisitReminder(models.Model):
 
     One row per appointment and item: the sweep sends about an item once,
     and again only for an item that was not there before (a new version or
-    a newly attached form has a new key)."""
+    a newly attached form has a new key). The row is the claim: it commits
+    before the email goes out and `sent_at` is set after, so a worker killed
+    mid-send never sends it again (a later sweep sets `interrupted_at`)."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="pre_visit_reminders")
     item_key = models.CharField(max_length=80)
-    sent_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Claimed but never marked sent: see `Reminder.interrupted_at`.
+    interrupted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

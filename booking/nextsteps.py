@@ -1,29 +1,67 @@
-"""Booking's cards on the patient home: a proposal to answer, a payment
-due, or the next session."""
+"""Booking's cards on the patient home: a time held and not confirmed yet,
+a proposal to answer, a payment due, or the next session."""
 
 from django.urls import reverse
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from core import nextsteps
 from core.nextsteps import NextStep
 from core.portals import Portal
-from core.timeutils import to_zone
+from core.timeutils import format_short, format_time
 
 from .selectors_patient import patient_next_items
 
+HOLD_PRIORITY = 9  # the time is released within minutes
 PROPOSAL_PRIORITY = 10  # someone waits for an answer, and the times run out
 PAYMENT_PRIORITY = 12
 NEXT_SESSION_PRIORITY = 14  # above discovery's "your specialist" card
 
 
 def _when(moment, zone: str) -> str:
-    return formats.date_format(to_zone(moment, zone), "D j M, H:i")
+    return format_short(moment, zone)
+
+
+def _payment_step(payment, zone: str) -> NextStep:
+    values = {
+        "when": _when(payment.starts_at, zone),
+        "until": _when(payment.expires_at, zone),
+        "name": payment.specialist.display_name,
+    }
+    if payment.can_pay_online:
+        return NextStep(
+            title=_("Payment due for your session on %(when)s") % values,
+            body=_("Please pay by %(until)s to confirm it with %(name)s.") % values,
+            url=reverse("booking:patient-appointment", args=[payment.public_id]),
+            cta=_("View details"),
+            priority=PAYMENT_PRIORITY,
+        )
+    # Booked before payments were possible: say so, and who can help.
+    return NextStep(
+        title=_("Your session on %(when)s is reserved, not confirmed yet") % values,
+        body=_(
+            "Online payment is not available yet. The time is reserved for you until %(until)s, then released. "
+            "Please message %(name)s about it."
+        )
+        % values,
+        url=reverse("booking:patient-appointment", args=[payment.public_id]),
+        cta=_("View details"),
+        priority=PAYMENT_PRIORITY,
+    )
 
 
 def patient_steps(*, user, **context):
-    """Two queries, whatever the patient has booked."""
-    proposal, payment, session = patient_next_items(patient=user)
+    """Three queries, whatever the patient has booked."""
+    hold, proposal, payment, session = patient_next_items(patient=user)
+    if hold is not None:
+        yield NextStep(
+            title=_("Not booked yet: %(when)s with %(name)s")
+            % {"when": _when(hold.starts_at, user.timezone), "name": hold.specialist.display_name},
+            body=_("We are holding this time for you until %(until)s. Confirm it before then, or it is released.")
+            % {"until": format_time(hold.expires_at, user.timezone)},
+            url=reverse("booking:patient-appointment", args=[hold.public_id]),
+            cta=_("Continue"),
+            priority=HOLD_PRIORITY,
+        )
     if proposal is not None:
         yield NextStep(
             title=_("%(name)s proposed times for you") % {"name": proposal.specialist.display_name},
@@ -34,14 +72,7 @@ def patient_steps(*, user, **context):
             priority=PROPOSAL_PRIORITY,
         )
     if payment is not None:
-        yield NextStep(
-            title=_("Payment due for your session on %(when)s") % {"when": _when(payment.starts_at, user.timezone)},
-            body=_("Please pay by %(when)s to confirm it with %(name)s.")
-            % {"when": _when(payment.expires_at, user.timezone), "name": payment.specialist.display_name},
-            url=reverse("booking:patient-appointment", args=[payment.public_id]),
-            cta=_("View details"),
-            priority=PAYMENT_PRIORITY,
-        )
+        yield _payment_step(payment, user.timezone)
     if session is not None:
         yield NextStep(
             title=_("Your next session: %(when)s with %(name)s")

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from consents.models import CareContext, RequiredBefore
 from consents.selectors import Item, Requirements, requirements_for, requirements_for_many
@@ -97,6 +98,14 @@ def booking_blockers(*, patient, offering) -> list[Item]:
     specialist = offering.specialist
     requirements = requirements_for(patient, specialist=specialist, offering=offering)
     return requirements.blocking(RequiredBefore.BOOKING, specialist)
+
+
+def blockers_text(specialist, blockers: list[Item]) -> str:
+    """What to do before booking with `specialist`, in a sentence."""
+    values = {"name": specialist.display_name, "items": ", ".join(item.title for item in blockers)}
+    if all(item.kind == "consent" for item in blockers):
+        return gettext("Before booking with %(name)s, please sign: %(items)s.") % values
+    return gettext("Before booking with %(name)s, please complete: %(items)s.") % values
 
 
 def blockers_by_appointment(appointments) -> list[tuple[Appointment, list[Item]]]:

@@ -1,16 +1,19 @@
 """Booking reacts to its own domain events. The message receivers (emails,
-inbox lines, reminders) only enqueue tasks, with ids; the directory's
+inbox lines, reminders) only queue tasks, with ids; the directory's
 "next available" is refreshed at once (see its section below).
 
-The events are sent after the change committed (`core.events`), so the
-tasks see it. Which people hear what is decided in the tasks (`emails.py`),
-where the appointment is read as it is by then.
+The message receivers are transactional (`core.events`): their tasks are
+queued in the transaction of the change, so a broker outage cannot lose
+them, and run after it committed, so they see it. Which people hear what
+is decided in the tasks (`emails.py`), where the appointment is read as it
+is by then.
 """
 
 from django.dispatch import receiver
 
 from consents.services import care_context_add
 from core import events
+from core.outbox import enqueue
 
 from . import tasks
 from .models import Appointment
@@ -25,14 +28,14 @@ CANCELLATION_EMAILED = frozenset({S.CONFIRMED, S.AWAITING_PAYMENT})
 
 
 def _notify(event: str, appointment_id, from_status, actor_id) -> None:
-    tasks.notify_appointment.delay(appointment_id, event, from_status or "", actor_id)
+    enqueue(tasks.notify_appointment, appointment_id, event, from_status or "", actor_id)
 
 
-@receiver(events.appointment_confirmed, dispatch_uid="booking.messages.confirmed")
+@events.transactional_receiver(events.appointment_confirmed, dispatch_uid="booking.messages.confirmed")
 def on_confirmed(sender, appointment_id, from_status="", actor_id=None, **kwargs):
-    tasks.send_appointment_email.delay(appointment_id, "confirmed")
+    enqueue(tasks.send_appointment_email, appointment_id, "confirmed")
     _notify("confirmed", appointment_id, from_status, actor_id)
-    tasks.plan_reminders.delay(appointment_id)
+    enqueue(tasks.plan_reminders, appointment_id)
 
 
 @receiver(events.appointment_confirmed, dispatch_uid="booking.consents.context")
@@ -43,52 +46,52 @@ def apply_specialist_requirements(sender, appointment_id, **kwargs):
     care_context_add(patient=appointment.patient, specialist=appointment.specialist, offering=appointment.offering)
 
 
-@receiver(events.appointment_rescheduled, dispatch_uid="booking.messages.rescheduled")
+@events.transactional_receiver(events.appointment_rescheduled, dispatch_uid="booking.messages.rescheduled")
 def on_rescheduled(sender, appointment_id, actor_id=None, **kwargs):
-    tasks.send_appointment_email.delay(appointment_id, "rescheduled")
+    enqueue(tasks.send_appointment_email, appointment_id, "rescheduled")
     _notify("rescheduled", appointment_id, "", actor_id)
-    tasks.plan_reminders.delay(appointment_id)
+    enqueue(tasks.plan_reminders, appointment_id)
 
 
-@receiver(events.appointment_cancelled, dispatch_uid="booking.messages.cancelled")
+@events.transactional_receiver(events.appointment_cancelled, dispatch_uid="booking.messages.cancelled")
 def on_cancelled(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     if from_status in CANCELLATION_EMAILED:
-        tasks.send_appointment_email.delay(appointment_id, "cancelled")
+        enqueue(tasks.send_appointment_email, appointment_id, "cancelled")
     if from_status != S.HELD:
         _notify("cancelled", appointment_id, from_status, actor_id)
     if from_status == S.CONFIRMED:
-        tasks.plan_reminders.delay(appointment_id)  # drops the pending reminders
+        enqueue(tasks.plan_reminders, appointment_id)  # drops the pending reminders
 
 
-@receiver(events.appointment_proposed, dispatch_uid="booking.messages.proposed")
+@events.transactional_receiver(events.appointment_proposed, dispatch_uid="booking.messages.proposed")
 def on_proposed(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     _notify("proposed", appointment_id, from_status, actor_id)
 
 
-@receiver(events.appointment_requested, dispatch_uid="booking.messages.requested")
+@events.transactional_receiver(events.appointment_requested, dispatch_uid="booking.messages.requested")
 def on_requested(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     _notify("requested", appointment_id, from_status, actor_id)
 
 
-@receiver(events.appointment_declined, dispatch_uid="booking.messages.declined")
+@events.transactional_receiver(events.appointment_declined, dispatch_uid="booking.messages.declined")
 def on_declined(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     _notify("declined", appointment_id, from_status, actor_id)
 
 
-@receiver(events.appointment_expired, dispatch_uid="booking.messages.expired")
+@events.transactional_receiver(events.appointment_expired, dispatch_uid="booking.messages.expired")
 def on_expired(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     if from_status != S.HELD:
         _notify("expired", appointment_id, from_status, actor_id)
 
 
-@receiver(events.appointment_awaiting_payment, dispatch_uid="booking.messages.awaiting_payment")
+@events.transactional_receiver(events.appointment_awaiting_payment, dispatch_uid="booking.messages.awaiting_payment")
 def on_awaiting_payment(sender, appointment_id, from_status="", actor_id=None, **kwargs):
     _notify("awaiting_payment", appointment_id, from_status, actor_id)
 
 
-@receiver(events.availability_requested, dispatch_uid="booking.messages.availability_requested")
+@events.transactional_receiver(events.availability_requested, dispatch_uid="booking.messages.availability_requested")
 def on_availability_requested(sender, request_id, **kwargs):
-    tasks.notify_availability_request.delay(request_id)
+    enqueue(tasks.notify_availability_request, request_id)
 
 
 # --- Next available (the directory) ------------------------------------------

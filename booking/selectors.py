@@ -64,13 +64,16 @@ def working_starts_for_offering(*, offering: Offering, on: date, now: datetime) 
     return free_slots_for_offering(offering=offering, start_on=on, end_on=on, now=now, appointments=False)
 
 
-def nearest_free_slots(*, offering: Offering, around: datetime, now: datetime | None = None, count: int = 6):
+def nearest_free_slots(
+    *, offering: Offering, around: datetime, now: datetime | None = None, count: int = 6, ignoring=None
+):
     """The free start times closest to `around` (before or after), in time
-    order: what to offer someone whose time was just taken."""
+    order: what to offer someone whose time was just taken. `ignoring` as
+    in `free_slots_for_offering`."""
     now = now or timezone.now()
     day = specialist_local_date(offering.specialist, around)
     free = free_slots_for_offering(
-        offering=offering, start_on=day - timedelta(days=7), end_on=day + timedelta(days=7), now=now
+        offering=offering, start_on=day - timedelta(days=7), end_on=day + timedelta(days=7), now=now, ignoring=ignoring
     )
     return sorted(sorted(free, key=lambda slot: abs(slot - around))[:count])
 

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -96,6 +97,21 @@ def bookable_specialist_get(*, patient, slug: str) -> SpecialistProfile:
     if profile is None or not _may_book(patient=patient, specialist=profile):
         raise Http404
     return profile
+
+
+def bookable_specialist_name(*, offering_public_id=None, slug: str | None = None) -> str:
+    """The public name of the specialist behind a booking address (an
+    offering's id or a profile's slug), "" when nobody may book them: the
+    sign-in page tells a visitor sent there from "Book" whom they are about
+    to book. Only public profiles are named."""
+    profiles = _visible_specialists(viewer=AnonymousUser())
+    if offering_public_id is not None:
+        profiles = profiles.filter(offerings__public_id=offering_public_id, offerings__is_active=True)
+    elif slug is not None:
+        profiles = profiles.filter(slug=slug)
+    else:
+        return ""
+    return profiles.values_list("display_name", flat=True).first() or ""
 
 
 # --- Free times as pages of days -----------------------------------------------------
@@ -190,12 +206,29 @@ def nearest_slot_times(*, offering: Offering, around: datetime, viewer_zone: str
     return [slot_time(moment, zone) for moment in nearest]
 
 
+def times_after_lapsed_hold(*, hold: Appointment, viewer_zone: str) -> list[SlotTime]:
+    """The free times nearest to a hold that ran out, its own time among
+    them if nobody took it meanwhile (picking it again releases the lapsed
+    hold first)."""
+    zone = zoneinfo.ZoneInfo(viewer_zone)
+    nearest = selectors.nearest_free_slots(offering=hold.offering, around=hold.starts_at, ignoring=hold)
+    return [slot_time(moment, zone) for moment in nearest]
+
+
+def hold_has_lapsed(appointment: Appointment, events, now: datetime) -> bool:
+    """A hold that ran out: still HELD past its time (the sweep comes every
+    minute), or expired from HELD (`events`: its history, oldest first)."""
+    if appointment.status == S.HELD:
+        return appointment.expires_at is not None and appointment.expires_at <= now
+    return appointment.status == S.EXPIRED and bool(events) and events[-1].from_status == S.HELD
+
+
 # --- The patient's own appointments and proposals -----------------------------------
 
 
 def _appointments_of(patient) -> QuerySet[Appointment]:
     return Appointment.objects.filter(patient=patient).select_related(
-        "specialist", "specialist__user", "offering", "proposal"
+        "specialist", "specialist__user", "specialist__organization", "offering", "proposal"
     )
 
 
@@ -283,10 +316,11 @@ def appointment_sections_for_patient(*, patient, now: datetime | None = None) ->
 
 
 def patient_next_items(*, patient, now: datetime | None = None):
-    """For the patient's home: the open proposal answering soonest, the
-    payment due soonest and the next booked session (each or None), in
-    two queries."""
+    """For the patient's home: the time they hold and have not confirmed
+    yet, the open proposal answering soonest, the payment due soonest and
+    the next booked session (each or None), in three queries."""
     now = now or timezone.now()
+    hold = _appointments_of(patient).filter(status=S.HELD, expires_at__gt=now).order_by("-created_at").first()
     proposal = (
         Proposal.objects.filter(
             patient=patient,
@@ -308,7 +342,7 @@ def patient_next_items(*, patient, now: datetime | None = None):
     )
     payment = min((a for a in upcoming if a.status == S.AWAITING_PAYMENT), key=lambda a: a.expires_at, default=None)
     session = next((a for a in upcoming if a.status != S.AWAITING_PAYMENT), None)
-    return proposal, payment, session
+    return hold, proposal, payment, session
 
 
 def cancellation_policy_text(specialist) -> str:

@@ -1,5 +1,7 @@
-"""Next-step cards of the specialist portal home from booking: patients
-waiting for an answer, and the next session today.
+"""The specialist portal home from booking: next-step cards (patients
+waiting for an answer, the next session today) and sections (the agenda of
+today and this week, the requests to answer, the sessions something still
+blocks).
 
 Registered with `core.nextsteps` in `BookingConfig.ready()` by calling
 `register()`.
@@ -16,16 +18,27 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import nextsteps
-from core.nextsteps import NextStep
+from core.nextsteps import HomeSection, NextStep
 from core.portals import Portal
+from core.timeutils import format_time
 from specialists.selectors import specialist_profile_for_user
 
+from .calendar import monday_of
 from .models import Appointment, AvailabilityRequest
+from .readiness import readiness_annotate
 from .states import AppointmentStatus
+
+S = AppointmentStatus
 
 # Patients waiting for times come before anything else on the home page.
 WAITING_PRIORITY = 10
 TODAY_PRIORITY = 12
+# The agenda's sessions: booked, booked once paid, and under way.
+AGENDA_STATUSES = (S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS)
+# What blocks a session is worth knowing this far ahead (past the week).
+BLOCKERS_DAYS = 14
+# A bound on the rows one home page reads, however busy the practice.
+SESSIONS_READ = 200
 
 
 def specialist_steps(*, user, now: datetime | None = None, **context):
@@ -71,7 +84,7 @@ def specialist_steps(*, user, now: datetime | None = None, **context):
     )
     if session is not None:
         yield NextStep(
-            title=_("Next session today at %(time)s") % {"time": f"{session.starts_at.astimezone(zone):%H:%M}"},
+            title=_("Next session today at %(time)s") % {"time": format_time(session.starts_at, user.timezone)},
             body=_("%(name)s · %(service)s") % {"name": session.patient.display_name, "service": session.offering.name},
             url=reverse("booking:specialist-appointment", args=[session.public_id]),
             cta=_("Open the session"),
@@ -79,5 +92,73 @@ def specialist_steps(*, user, now: datetime | None = None, **context):
         )
 
 
+def _local_midnight(day, zone) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def specialist_sections(*, user, now: datetime | None = None, **context):
+    """The agenda (today, then the rest of this calendar week, Monday to
+    Sunday as in the calendar, in the specialist's zone), the requests
+    waiting for an answer and the sessions of the next two weeks that a
+    missing consent or form blocks.
+
+    Reads only, in a fixed number of queries: three here, plus one
+    readiness resolution for every session shown (booking.readiness).
+    """
+    profile = specialist_profile_for_user(user=user)
+    if profile is None:
+        return
+    now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(user.timezone)
+    today = now.astimezone(zone).date()
+    tomorrow_at = _local_midnight(today + timedelta(days=1), zone)
+    week_end_at = _local_midnight(monday_of(today) + timedelta(days=7), zone)
+    sessions = list(
+        Appointment.objects.filter(
+            specialist=profile,
+            status__in=AGENDA_STATUSES,
+            ends_at__gt=now,
+            starts_at__lt=max(week_end_at, now + timedelta(days=BLOCKERS_DAYS)),
+        )
+        .select_related("patient", "offering", "specialist")
+        .order_by("starts_at", "pk")[:SESSIONS_READ]
+    )
+    readiness_annotate(sessions, now=now)
+    today_sessions = [session for session in sessions if session.starts_at < tomorrow_at]
+    week_sessions = [session for session in sessions if tomorrow_at <= session.starts_at < week_end_at]
+    if today_sessions or week_sessions:
+        yield HomeSection(
+            "booking/specialist/_home_agenda.html",
+            {"today": today_sessions, "week": week_sessions, "zone": user.timezone, "now": now},
+            order=10,
+        )
+    requested = list(
+        Appointment.objects.filter(specialist=profile, status=S.REQUESTED, starts_at__gt=now)
+        .select_related("patient", "offering", "specialist")
+        .order_by("starts_at")
+    )
+    open_requests = list(
+        AvailabilityRequest.objects.filter(specialist=profile, status=AvailabilityRequest.Status.OPEN)
+        .select_related("patient", "offering")
+        .order_by("created_at")
+    )
+    if requested or open_requests:
+        yield HomeSection(
+            "booking/specialist/_home_requests.html",
+            {
+                "requested": requested,
+                "open_requests": open_requests,
+                "count": len(requested) + len(open_requests),
+                "zone": user.timezone,
+                "now": now,
+            },
+            order=20,
+        )
+    blocked = [session for session in sessions if session.readiness and not session.readiness.is_ready]
+    if blocked:
+        yield HomeSection("booking/specialist/_home_blockers.html", {"sessions": blocked}, order=40)
+
+
 def register():
     nextsteps.register(Portal.SPECIALIST, specialist_steps)
+    nextsteps.register_section(Portal.SPECIALIST, specialist_sections)

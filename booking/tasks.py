@@ -2,8 +2,8 @@
 service. Arguments are ids and short words, never health details.
 
 The sweeps (`send_due_reminders`, `expire_due`) run every minute from the
-beat schedule in `daraport/celery.py`; the others are enqueued by
-`receivers.py` after the change they report has committed.
+beat schedule in `daraport/celery.py`; the others are queued by
+`receivers.py` through `core.outbox`, with the change they report.
 """
 
 from smtplib import SMTPException

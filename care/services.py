@@ -32,6 +32,14 @@ def care_relationship_start(*, patient, specialist, source: str, program=None) -
 
 @transaction.atomic
 def care_relationship_end(*, relationship: CareRelationship, by) -> CareRelationship:
+    """End the pair's care, and with it what care gave access to.
+
+    After commit `care_relationship_ended` makes messaging close the pair's
+    conversation: both keep reading its history, neither posts or arranges
+    sessions in it, and their open sockets close. The specialist stops
+    seeing the patient (lists of their patients count active care only).
+    Ending an ended relationship changes nothing.
+    """
     relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status == CareRelationship.Status.ENDED:
         return relationship

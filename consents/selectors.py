@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from core.selectors import get_for_user
@@ -28,6 +29,7 @@ from specialists.models import SpecialistProfile
 from .models import (
     CareContext,
     ConsentDocument,
+    ConsentSettings,
     ConsentSignature,
     ConsentVersion,
     FormResponse,
@@ -312,3 +314,18 @@ def care_patient_get_for_specialist(*, specialist: SpecialistProfile, public_id)
     if patient is None:
         raise Http404
     return patient
+
+
+def specialist_may_author(*, user) -> bool:
+    """Whether `user`'s organization lets its specialists write their own
+    consents and forms: the organization of their profile, or of the
+    specialist membership their profile will be made from. One query."""
+    profile_org = SpecialistProfile.objects.filter(user=user).values("organization_id")
+    membership_org = (
+        Membership.objects.filter(user=user, role=Membership.Role.SPECIALIST, is_active=True)
+        .order_by("created_at")
+        .values("organization_id")[:1]
+    )
+    return ConsentSettings.objects.filter(
+        specialists_may_write=True, organization_id=Coalesce(Subquery(profile_org), Subquery(membership_org))
+    ).exists()

@@ -3,14 +3,25 @@
 Services emit with `send_on_commit(event, **kwargs)`; apps higher up react in
 their receivers.py. Arguments are ids and primitives, never model instances
 or health data.
+
+Two kinds of receivers: ordinary ones (`django.dispatch.receiver`) run after
+the commit and make small idempotent writes; those connected with
+`transactional_receiver` run when the event is sent, inside the sender's
+transaction, and only queue background work (`core.outbox.enqueue`).
 """
 
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.dispatch import Signal
 
+from . import outbox
+
 logger = logging.getLogger(__name__)
+
+# event -> {dispatch_uid: receiver}, see `transactional_receiver`.
+_transactional: dict[Signal, dict[str, Callable]] = {}
 
 # accounts / organizations
 user_signed_up = Signal()  # user_id
@@ -50,11 +61,32 @@ consent_signed = Signal()  # signature_id, patient_id
 form_submitted = Signal()  # response_id
 
 
+def transactional_receiver(*events: Signal, dispatch_uid: str) -> Callable:
+    """Connect a receiver that queues the background work an event calls
+    for, run by `send_on_commit` inside the sender's transaction.
+
+    The queued rows then commit or roll back with the change itself, so
+    neither a broker outage nor a crash just after the commit can lose
+    them. Such a receiver decides from the event's arguments alone and
+    writes nothing but `core.outbox.enqueue` rows; an error in it is an
+    error of the change and rolls it back.
+    """
+
+    def connect(receiver: Callable) -> Callable:
+        for event in events:
+            _transactional.setdefault(event, {})[dispatch_uid] = receiver
+        return receiver
+
+    return connect
+
+
 def send_on_commit(event: Signal, **kwargs) -> None:
     """Send `event` once the current transaction commits; log receiver errors.
 
     A receiver that fails must not undo or hide the write that caused the
-    event, so errors are logged instead of raised.
+    event, so errors are logged instead of raised. Transactional receivers
+    run now, and their tasks are published after the ordinary receivers
+    ran (a task then finds, say, the care relationship already started).
     """
 
     def send():
@@ -63,3 +95,8 @@ def send_on_commit(event: Signal, **kwargs) -> None:
                 logger.error("receiver %r failed", receiver, exc_info=(type(result), result, result.__traceback__))
 
     transaction.on_commit(send)
+    receivers = _transactional.get(event)
+    if receivers:
+        with outbox.publishing_together():
+            for receiver in receivers.values():
+                receiver(sender=None, signal=event, **kwargs)

@@ -5,7 +5,9 @@ import zoneinfo
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -17,6 +19,58 @@ from .services import audit_record
 from .sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, SESSION_STARTED_KEY, session_ends_at
 
 logger = logging.getLogger(__name__)
+
+
+NUL = "\x00"
+
+
+def _has_nul(*texts) -> bool:
+    return any(NUL in text for text in texts if isinstance(text, str))
+
+
+def _query_has_nul(query) -> bool:
+    return any(_has_nul(key, *values) for key, values in query.lists())
+
+
+class RefuseNulMiddleware:
+    """A NUL character anywhere in a request answers 400 before anything
+    reads it. PostgreSQL refuses NUL in text, so it would otherwise surface
+    as a server error at whichever query first met it (a session lookup, a
+    filter, a save).
+
+    The address, query string, headers and cookies (a quoted one may spell
+    NUL as \\000) are checked before the session is loaded; posted fields
+    once the view is known (CSRF protection parses the body at that point
+    anyway).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        headers = (value for key, value in request.META.items() if key.startswith("HTTP_"))
+        if (
+            _has_nul(request.path_info, *headers)
+            or _query_has_nul(request.GET)
+            or any(_has_nul(key, value) for key, value in request.COOKIES.items())
+        ):
+            return _bad_input()
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.method != "POST" or getattr(view_func, "csrf_exempt", False):
+            return None  # an exempt view reads its own body (a webhook's signature covers it)
+        # File names need no look: Django drops unprintable characters.
+        if _query_has_nul(request.POST):
+            return _bad_input()
+        return None
+
+
+def _bad_input() -> HttpResponseBadRequest:
+    # Rendered without the request: no context processor may look up the
+    # user or the session on the way (400.html stands alone).
+    reason = _("This request contains a character we cannot accept (a NUL). Please remove it and try again.")
+    return HttpResponseBadRequest(render_to_string("400.html", {"reason": reason}))
 
 
 class SessionTimeoutMiddleware:

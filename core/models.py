@@ -159,3 +159,33 @@ class Notification(BaseModel):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class QueuedTask(models.Model):
+    """One piece of follow-up work: a Celery task and its arguments, kept
+    until the broker has taken it (`core.outbox`).
+
+    Written in the transaction of the change that calls for it, so a broker
+    outage or a crash after the commit cannot lose it; published after the
+    commit, and by a once-a-minute sweep while that fails. `args` holds ids
+    and short words only, never health data.
+    """
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Why the last publish failed (the broker's error, never task data).
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="core_queuedtask_pending"
+            ),
+            models.Index(fields=["dispatched_at"], name="core_queuedtask_dispatched"),
+        ]
+
+    def __str__(self):
+        return f"{self.task}{tuple(self.args)}"

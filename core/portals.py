@@ -91,6 +91,28 @@ def no_store(response):
     return response
 
 
+# The portal a person was last in: pages outside the portals (account
+# settings) keep its navigation.
+LAST_PORTAL_SESSION_KEY = "last_portal"
+
+
+def _remember_portal(request, portal: Portal, org_slug: str | None) -> None:
+    entry = [str(portal), org_slug]
+    if request.session.get(LAST_PORTAL_SESSION_KEY) != entry:
+        request.session[LAST_PORTAL_SESSION_KEY] = entry
+
+
+def last_portal_access(request) -> PortalAccess | None:
+    """The portal whose navigation a page outside the portals wears: the
+    one last visited if the user still holds it, else their first."""
+    accesses = portal_accesses(request.user)
+    session = getattr(request, "session", {})
+    portal, org_slug = session.get(LAST_PORTAL_SESSION_KEY, (None, None))
+    same_portal = [access for access in accesses if access.portal == portal]
+    exact = [access for access in same_portal if access.organization_slug == org_slug]
+    return next(iter(exact or same_portal or accesses), None)
+
+
 def portal_required(portal: Portal):
     """Admit only users who hold `portal`'s role; staff must have a second factor.
 
@@ -114,6 +136,7 @@ def portal_required(portal: Portal):
             if portal in STAFF_PORTALS and not mfa_satisfied(user):
                 return redirect("core:mfa-required")
             request.portal = portal
+            _remember_portal(request, portal, kwargs.get("org_slug"))
             return view(request, *args, **kwargs)
 
         return wrapped

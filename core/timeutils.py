@@ -1,10 +1,11 @@
 """Time helpers. Aware UTC datetimes everywhere; local time only at the edges."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,34 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a time zone we know."), params={"value": value}, code="invalid")
 
 
+# Dates and times taken from people, browsers and addresses lie within this
+# many years of now: plenty for any plan or filter, and far from the ends of
+# the calendar (years 1 and 9999), where adding a duration or changing zones
+# overflows.
+INPUT_YEARS = 5
+INPUT_RANGE = timedelta(days=INPUT_YEARS * 366)
+
+
+def validate_date_in_range(value: date) -> None:
+    """A form validator: `value` is within INPUT_YEARS of today."""
+    today = timezone.localdate()
+    if not today - INPUT_RANGE <= value <= today + INPUT_RANGE:
+        raise ValidationError(
+            _("Please pick a date within %(years)d years of today."), params={"years": INPUT_YEARS}, code="out_of_range"
+        )
+
+
+def validate_moment_in_range(value: datetime) -> None:
+    """`value` (aware) is within INPUT_YEARS of now. Compared, never
+    converted: a moment near year 9999 with an offset cannot be moved to
+    UTC at all."""
+    now = timezone.now()
+    if not now - INPUT_RANGE <= value <= now + INPUT_RANGE:
+        raise ValidationError(
+            _("Please pick a time within %(years)d years of now."), params={"years": INPUT_YEARS}, code="out_of_range"
+        )
+
+
 def to_zone(moment: datetime, zone_name: str) -> datetime:
     """`moment` (aware) as wall-clock time in the IANA zone `zone_name`."""
     if moment.tzinfo is None:
@@ -29,17 +58,75 @@ def to_zone(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(zone_name))
 
 
+# A date's style: "" (Tue 24 Nov), "year" (Tue 24 Nov 2026), "long"
+# (Tuesday 24 November) or "long year" (Tuesday 24 November 2026), each the
+# name of a format in core/formats/<language>/formats.py.
+DATE_STYLES = {
+    "": "SHORT_DATE_FORMAT",
+    "year": "DATE_FORMAT",
+    "long": "LONG_SHORT_DATE_FORMAT",
+    "long year": "LONG_DATE_FORMAT",
+}
+DATETIME_STYLES = {
+    "": "SHORT_DATETIME_FORMAT",
+    "year": "DATETIME_FORMAT",
+    "long": "LONG_SHORT_DATETIME_FORMAT",
+    "long year": "LONG_DATETIME_FORMAT",
+}
+
+
+def _format(name: str) -> str:
+    """The active language's format `name`; Django's own names fall back to
+    settings, ours (LONG_*) to English."""
+    from django.utils import formats
+
+    if name in formats.FORMAT_SETTINGS:
+        return formats.get_format(name)
+    for module in formats.get_format_modules():
+        if hasattr(module, name):
+            return getattr(module, name)
+    from core.formats.en import formats as english
+
+    return getattr(english, name)
+
+
+def _local(value, zone_name: str | None):
+    if zone_name is None or not isinstance(value, datetime):
+        return value
+    return to_zone(value, zone_name)
+
+
+def format_date(value, style: str = "", zone_name: str | None = None) -> str:
+    """A date (or a moment's date) in one of DATE_STYLES: "Tue 24 Nov".
+
+    A moment is shown in `zone_name`, or as given when None (a template has
+    already put it in the viewer's zone)."""
+    from django.utils import formats
+
+    return formats.date_format(_local(value, zone_name), _format(DATE_STYLES[style]))
+
+
+def format_datetime(value: datetime, style: str = "", zone_name: str | None = None) -> str:
+    """A moment with its time, in one of DATETIME_STYLES: "Tue 24 Nov, 09:00"."""
+    from django.utils import formats
+
+    return formats.date_format(_local(value, zone_name), _format(DATETIME_STYLES[style]))
+
+
+def format_time(value, zone_name: str | None = None) -> str:
+    """A time of day: "09:00"."""
+    from django.utils import formats
+
+    return formats.time_format(_local(value, zone_name), _format("TIME_FORMAT"))
+
+
 def format_in_zone(moment: datetime, zone_name: str) -> str:
     """A moment as its reader sees it in their own zone, with the zone named:
     "Tue 24 Nov 2026, 09:00 (Europe/Berlin)". For emails, notifications and
     calendar text, where the reader's zone is not the active one."""
-    from django.utils import formats
-
-    return f"{formats.date_format(to_zone(moment, zone_name), 'D j M Y, H:i')} ({zone_name.replace('_', ' ')})"
+    return f"{format_datetime(moment, 'year', zone_name)} ({zone_name.replace('_', ' ')})"
 
 
 def format_short(moment: datetime, zone_name: str) -> str:
     """A moment in `zone_name` for a sentence on a page: "Tue 24 Nov, 09:00"."""
-    from django.utils import formats
-
-    return formats.date_format(to_zone(moment, zone_name), "D j M, H:i")
+    return format_datetime(moment, zone_name=zone_name)

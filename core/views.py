@@ -56,7 +56,13 @@ def patient_home_view(request):
 @require_GET
 @portal_required(Portal.SPECIALIST)
 def specialist_home_view(request):
-    return _portal_home(request, Portal.SPECIALIST, "portals/specialist/home.html")
+    """The practice at a glance: the next steps, then what is going on (the
+    agenda, requests, unread messages, sessions not ready yet)."""
+    context = {
+        **nextsteps.home_cards(Portal.SPECIALIST, user=request.user),
+        "sections": nextsteps.home_sections(Portal.SPECIALIST, user=request.user),
+    }
+    return render(request, "portals/specialist/home.html", context)
 
 
 @require_GET

@@ -11,6 +11,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Every minute: publish the queued follow-up work (core.outbox) that the
+    # broker did not take when its change committed, because it was down.
+    # Rows are claimed with SKIP LOCKED; a late run is dropped, as the next
+    # one covers it. Also drops dispatched rows older than a week.
+    "publish-queued-tasks": {
+        "task": "core.publish_queued_tasks",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
     # Every hour: drop expired sessions so the session table stays small.
     "clear-expired-sessions": {
         "task": "core.clear_expired_sessions",

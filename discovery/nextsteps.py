@@ -5,19 +5,23 @@ from care.selectors import care_relationship_list_for_patient
 from core import nextsteps
 from core.nextsteps import NextStep
 from core.portals import Portal
+from patients.selectors import intake_progress_for_user
 
 
 def patient_steps(*, user, **context):
-    """Find a specialist until the patient has one; then name them."""
+    """Find a specialist until the patient has one; then name them. With
+    the intake complete its answers are enough: straight to the shortlist
+    (where they can be changed), not the same questions again."""
     relationships = list(care_relationship_list_for_patient(user=user)[:3])
     if not relationships:
-        yield NextStep(
-            title=_("Find your specialist"),
-            body=_("Answer a few questions for a shortlist with reasons, or browse everyone yourself."),
-            url=reverse("discovery:match"),
-            cta=_("Get my shortlist"),
-            priority=30,
-        )
+        progress = intake_progress_for_user(user)
+        if progress is not None and progress.is_complete:
+            body = _("Your shortlist is ready, with the reasons each one fits. Change your answers any time.")
+            url, cta = reverse("discovery:match-results"), _("See your matches")
+        else:
+            body = _("Answer a few questions for a shortlist with reasons, or browse everyone yourself.")
+            url, cta = reverse("discovery:match"), _("Get my shortlist")
+        yield NextStep(title=_("Find your specialist"), body=body, url=url, cta=cta, priority=30)
         yield NextStep(
             title=_("Browse specialists"),
             body=_("Filter by language, focus, price and more."),

@@ -144,15 +144,61 @@ def context_for_patient(*, user) -> PatientContext:
     )
 
 
-def criteria_from_intake(intake, *, currency: str) -> Criteria:
+def criteria_from_intake(intake, *, currency: str, keys: list[str]) -> Criteria:
+    """The intake's answers to the questions in `keys`, and only those: an
+    answer the patient is not asked here (a program that does not ask about
+    budget) could not be seen or changed from the shortlist."""
     budget = intake.budget_max_minor if intake.budget_currency == currency else None
     return Criteria(
-        topics=frozenset(intake.topics),
-        languages=frozenset(intake.languages),
-        specialist_gender=intake.specialist_gender,
-        modalities=frozenset(intake.modalities),
-        approaches=frozenset(intake.approaches),
-        budget_minor=budget,
+        topics=frozenset(intake.topics if "topics" in keys else ()),
+        languages=frozenset(intake.languages if "languages" in keys else ()),
+        specialist_gender=intake.specialist_gender if "specialist_gender" in keys else "",
+        modalities=frozenset(intake.modalities if "modalities" in keys else ()),
+        approaches=frozenset(intake.approaches if "approaches" in keys else ()),
+        budget_minor=budget if "budget" in keys else None,
         currency=currency,
-        jurisdiction=intake.jurisdiction,
+        jurisdiction=intake.jurisdiction if "jurisdiction" in keys else "",
     )
+
+
+# Short names of the answers, for the summary above the shortlist.
+SUMMARY_LABELS = {
+    "topics": _("Help with"),
+    "languages": _("Languages"),
+    "specialist_gender": _("Specialist"),
+    "modalities": _("Meeting by"),
+    "approaches": _("Way of working"),
+    "budget": _("Budget"),
+    "jurisdiction": _("Where you live"),
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    value: str
+    is_set: bool
+
+
+def answers_summary(criteria: Criteria, *, keys: list[str], names: dict[tuple[str, str], str]) -> list[Answer]:
+    """The answers the shortlist was made from, one per question asked, in
+    words ("Any" where none was given). `names` is matching.tag_names()."""
+
+    def tags(kind: str, slugs) -> str:
+        return ", ".join(sorted(names.get((kind, slug), slug) for slug in slugs))
+
+    genders = dict(GENDER_CHOICES)
+    values = {
+        "topics": tags("specialization", criteria.topics),
+        "languages": tags("language", criteria.languages),
+        "specialist_gender": str(genders.get(criteria.specialist_gender, "")) if criteria.specialist_gender else "",
+        "modalities": tags("modality", criteria.modalities),
+        "approaches": tags("approach", criteria.approaches),
+        "budget": (
+            _("Up to %(amount)s a session") % {"amount": Money(criteria.budget_minor, criteria.currency).format()}
+            if criteria.budget_minor is not None
+            else ""
+        ),
+        "jurisdiction": tags("jurisdiction", [criteria.jurisdiction] if criteria.jurisdiction else []),
+    }
+    return [Answer(str(SUMMARY_LABELS[key]), values[key] or str(_("Any")), bool(values[key])) for key in keys]

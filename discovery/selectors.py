@@ -249,8 +249,9 @@ def specialist_profile_get_for_viewer(*, viewer, slug: str) -> SpecialistProfile
     return profile
 
 
-def specialist_list_for_compare(*, viewer, slugs: Sequence[str]) -> list[SpecialistProfile]:
-    """The visible profiles among `slugs`, in the order given, with details.
+def specialist_list_by_slugs(*, viewer, slugs: Sequence[str]) -> list[SpecialistProfile]:
+    """The visible profiles among `slugs`, in the order given, with the
+    details a directory card shows (compare, the matching shortlist).
 
     Hidden and unknown slugs are left out alike, so comparing does not tell
     which profiles exist.

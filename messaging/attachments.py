@@ -1,11 +1,15 @@
 """Attachments of messages: what may be attached and where it is kept.
 
 Only images (JPEG, PNG, WebP, GIF) and PDF files up to 10 MB. The type is
-decided by the content, never by the name or the browser's content type.
-The uploaded name is kept as metadata only; the file is stored under a
-random name in a private folder outside MEDIA_ROOT (which the development
-server serves publicly), and it is only ever handed out by the download
-view, to the conversation's two participants.
+decided by the content, never by the name or the browser's content type,
+and the extension follows it: a PDF named "scan.png" is kept and handed
+out as "scan.pdf". The uploaded name is kept as metadata only; the file is
+stored under a random name in a private folder outside MEDIA_ROOT (which
+the development server serves publicly), and it is only ever handed out by
+the download view, to the conversation's two participants.
+
+An upload over the limit is refused while it arrives: `limit_uploads`
+stops reading the request's body there, so it is never read whole.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
@@ -23,6 +28,15 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX_LENGTH = 200
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
 PDF_TYPE = "application/pdf"
+# The extensions of each type taken, the usual one first.
+EXTENSIONS = {
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    "image/webp": (".webp",),
+    "image/gif": (".gif",),
+    PDF_TYPE: (".pdf",),
+}
+KNOWN_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)
 
 
 class PrivateStorage(FileSystemStorage):
@@ -67,14 +81,61 @@ class CheckedUpload:
     size: int
 
 
-def _clean_name(name: str) -> str:
-    """The uploaded name for showing and for the download's filename only."""
+def attachment_name(name: str, content_type: str) -> str:
+    """The uploaded name for showing and for the download's filename only,
+    ending as its content proves: the extension of another type taken is
+    replaced ("scan.png" as a PDF is "scan.pdf"), any other kept before
+    the right one ("notes.txt.pdf")."""
     name = os.path.basename((name or "").replace("\\", "/")).strip()
     name = "".join(ch for ch in name if ch.isprintable())
-    if len(name) > NAME_MAX_LENGTH:
-        stem, ext = os.path.splitext(name)
-        name = stem[: NAME_MAX_LENGTH - len(ext[:20])] + ext[:20]
-    return name or "attachment"
+    stem, ext = os.path.splitext(name)
+    right = EXTENSIONS.get(content_type, ())
+    if right and ext.lower() not in right:
+        if ext.lower() not in KNOWN_EXTENSIONS:
+            stem = name
+        ext = right[0]
+    ext = ext[:20]
+    return (stem[: NAME_MAX_LENGTH - len(ext)] or "attachment") + ext
+
+
+def stored_extension(content_type: str) -> str:
+    """The extension of the stored file (its name is otherwise random)."""
+    return EXTENSIONS.get(content_type, ("",))[0]
+
+
+def attachment_too_large() -> ValidationError:
+    return ValidationError(
+        _("Files can be up to %(mb)d MB.") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="too_large"
+    )
+
+
+class LimitHandler(FileUploadHandler):
+    """First of a request's upload handlers: once the files it carries pass
+    ATTACHMENT_MAX_BYTES, reading stops, the rest of the body left unread
+    (`connection_reset`), and `stopped` says why the file is missing."""
+
+    stopped = False
+    received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > ATTACHMENT_MAX_BYTES:
+            self.stopped = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handler keeps the file
+
+
+def limit_uploads(request) -> None:
+    """Install the limit before anything reads the request's body."""
+    request.upload_handlers.insert(0, LimitHandler(request))
+
+
+def upload_stopped(request) -> bool:
+    """Whether `limit_uploads` stopped the request's file at the limit."""
+    return any(getattr(handler, "stopped", False) for handler in request.upload_handlers)
 
 
 def _sniff(uploaded_file) -> str | None:
@@ -103,12 +164,13 @@ def checked_upload(uploaded_file) -> CheckedUpload:
     (answer 413) or "wrong_type" (answer 422).
     """
     if uploaded_file.size is None or uploaded_file.size > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            _("Files can be up to %(mb)d MB.") % {"mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}, code="too_large"
-        )
+        raise attachment_too_large()
     content_type = _sniff(uploaded_file)
     if content_type is None:
         raise ValidationError(_("Only images and PDF files can be attached."), code="wrong_type")
     return CheckedUpload(
-        file=uploaded_file, name=_clean_name(uploaded_file.name), content_type=content_type, size=uploaded_file.size
+        file=uploaded_file,
+        name=attachment_name(uploaded_file.name, content_type),
+        content_type=content_type,
+        size=uploaded_file.size,
     )

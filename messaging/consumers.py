@@ -3,8 +3,9 @@ consumers only carry JSON between the browser and the channel layer.
 
 `ws/conversations/<public_id>/`: one thread. Refused (closed before the
 handshake completes) for anonymous users, people outside the conversation,
-staff without a second factor and expired sessions. The patient of an ended
-relationship may still connect and read; every message they send errors.
+staff without a second factor and expired sessions. Once the care
+relationship ended both sides may still connect and read; every message
+they send errors.
 
 The client sends:
     {"type": "message", "text": "...", "client_id": "<uuid>"}
@@ -21,10 +22,15 @@ The server sends:
     {"type": "resume", "messages": [...], "more": bool}
         answer to "resume"; with `more`, resume again after the last one
     {"type": "error", "client_id": "<uuid>" | null, "message": "..."}
-        nothing was stored
+        nothing was stored; the socket goes on. Every frame is read
+        strictly (messaging.frames): a frame that cannot be read gets this
+        too, and after MAX_BAD_FRAMES of them in a row the socket closes
+        with code 4400; a frame over the size limit closes it at once with
+        code 4413.
     {"type": "typing", "user_id": "<public_id>", "name": "..."}
     {"type": "read", "user_id": "<public_id>", "read_up_to": "<ISO>"}
-    {"type": "closed"}  the user may no longer post; the socket then closes
+    {"type": "closed"}  care ended: the user may no longer post; the socket
+        then closes
     {"type": "signed_out"}  the session ended (signed out, idle or absolute
         limit); the socket then closes with code 4401
 
@@ -35,6 +41,10 @@ on connect and whenever the user's unread messages change (conversations
 with nothing unread are left out of `counts`): one query each time, over
 the conversations the user had when it connected (looked up again when
 one is opened for them).
+
+When the channel layer (Redis) cannot be reached, both kinds are refused
+at the handshake, never with a server error: the pages then post and poll
+over plain HTTP until it is back. The outage is logged once.
 
 Both kinds of socket live only as long as the session: they close when the
 user signs out (at once) and when the session ends some other way, such as
@@ -47,11 +57,8 @@ User ids are public ids; message text is plain text, never HTML.
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-import uuid
-from datetime import UTC
 
 from channels.auth import get_user
 from channels.db import database_sync_to_async
@@ -60,23 +67,20 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from core.portals import is_staff_member, mfa_satisfied
 from core.services import audit_socket_read
 from core.sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, session_ends_at, session_load
 
-from . import selectors, services
+from . import frames, selectors, services
 from .realtime import conversation_group, session_group, user_group
 from .serializers import message_json
 
 logger = logging.getLogger(__name__)
 
 POST = "messaging.post_in_conversation"
-# A 10,000-character message as browsers send it fits with room to spare;
-# anything larger is refused unread.
-MAX_FRAME = 100_000
 RESUME_LIMIT = 200
 # At most one "typing" per socket this often reaches the other side
 # (chat.js sends one every 2 s while keys are pressed).
@@ -85,8 +89,30 @@ TYPING_EVERY = 1.5
 
 # The close code of a socket whose session ended ("unauthorized").
 SIGNED_OUT = 4401
+# Close codes for abuse: a frame over frames.MAX_FRAME ("too large"), and
+# more than MAX_BAD_FRAMES unreadable frames in a row ("bad request"); our
+# own client sends neither.
+TOO_LARGE = 4413
+BAD_FRAMES = 4400
+MAX_BAD_FRAMES = 10
 # Frames that mean the user is there (for the idle limit).
 ACTIVITY = frozenset({"message", "typing"})
+# What the channel layer raises when its server cannot be reached.
+LAYER_DOWN = (RedisError, OSError)
+# Whether this process already logged the outage under way: every page
+# retries its sockets, and one line per attempt would bury the log.
+_layer_down = False
+
+
+def _layer_failed(error: Exception) -> None:
+    global _layer_down
+    if not _layer_down:
+        logger.warning(
+            "The channel layer cannot be reached (%s): sockets are refused and pages poll until it is back.",
+            type(error).__name__,
+            exc_info=error,
+        )
+    _layer_down = True
 
 
 def _session_end(scope) -> float | None:
@@ -102,16 +128,6 @@ def _session_end(scope) -> float | None:
     return ends if ends > now else None
 
 
-def _instant(value, *, default=None):
-    """An aware datetime from a client's ISO string (naive means UTC)."""
-    if value is None and default is not None:
-        return default
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise ValidationError(_("That time could not be read."))
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=UTC)
-
-
 def _first_error(error) -> str:
     return next(iter(error.messages), "") if isinstance(error, ValidationError) else str(error)
 
@@ -125,12 +141,28 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     ends: float = 0
     last_active: float = 0
     watcher: asyncio.Task | None = None
+    accepts: frozenset[str] = frozenset()  # the frame types this socket acts on
+    bad_frames = 0  # unreadable frames in a row
+
+    async def __call__(self, scope, receive, send):
+        """A channel layer that cannot be reached (the socket's own channel
+        is made before the handshake, its groups are joined during it)
+        closes the socket cleanly instead of failing with a server error."""
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_DOWN as error:
+            _layer_failed(error)
+            if self.watcher is not None:  # disconnect() will not run to end it
+                self.watcher.cancel()
+            await send({"type": "websocket.close"})
 
     async def join(self, *groups: str) -> None:
+        global _layer_down
         groups = (*groups, session_group(self.scope["session"].session_key))
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         self.groups_joined = groups
+        _layer_down = False  # reachable again: a new outage is logged again
         self.watcher = asyncio.create_task(self.watch_session())
 
     async def disconnect(self, code):
@@ -138,8 +170,11 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
             self.watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.watcher
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except LAYER_DOWN as error:  # nothing to leave: memberships lapse on the layer's side
+            _layer_failed(error)
 
     async def watch_session(self) -> None:
         while True:
@@ -183,21 +218,43 @@ class BaseConsumer(AsyncJsonWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         if time.time() >= self.ends and not await self.session_open():
             return
-        content = None
-        if text_data and len(text_data) <= MAX_FRAME:
-            try:
-                content = json.loads(text_data)
-            except ValueError:
-                pass
-        if not isinstance(content, dict):
-            await self.send_json({"type": "error", "client_id": None, "message": _("That could not be read.")})
+        if len(text_data or bytes_data or "") > frames.MAX_FRAME:
+            await self.close(code=TOO_LARGE)
             return
-        if content.get("type") in ACTIVITY:
+        try:
+            frame = frames.parse(text_data, accepts=self.accepts)
+        except frames.BadFrame as bad:
+            self.bad_frames += 1
+            if self.bad_frames > MAX_BAD_FRAMES:
+                await self.close(code=BAD_FRAMES)
+            else:
+                await self.send_error(bad.message, bad.client_id)
+            return
+        self.bad_frames = 0
+        if frame.type in ACTIVITY:
             self.last_active = time.time()
-        await self.receive_json(content)
+        client_id = None if frame.client_id is None else str(frame.client_id)
+        try:
+            await self.act(frame)
+        except (PermissionDenied, ValidationError) as error:
+            await self.send_error(_first_error(error), client_id)
+        except LAYER_DOWN:
+            raise  # the socket closes (see __call__)
+        except Exception:  # a fault of ours: the socket (and its watcher) must survive it
+            logger.exception("a socket frame failed")
+            await self.send_error(_("Something went wrong. Please try again."), client_id)
+
+    async def act(self, frame: frames.Frame) -> None:
+        """Do what a well-formed frame of a type in `accepts` asks (a socket
+        that accepts none never gets here)."""
+
+    async def send_error(self, message: str, client_id: str | None) -> None:
+        await self.send_json({"type": "error", "client_id": client_id, "message": message})
 
 
 class ConversationConsumer(BaseConsumer):
+    accepts = frozenset(frames.FIELDS)
+
     @database_sync_to_async
     def admit(self):
         """The conversation when the user may read it, with the session's
@@ -224,7 +281,10 @@ class ConversationConsumer(BaseConsumer):
         self.people = {person.pk: person for person in (relationship.patient, relationship.specialist.user)}
         await self.join(conversation_group(self.conversation))
         await self.accept()
-        await self.send_json({"type": "hello", "user_id": str(self.user.public_id), "can_post": await self.can_post()})
+        # Care that ends later closes the socket (conversation_closed), so
+        # what holds at connect holds for the socket's life.
+        self.may_post = await self.can_post()
+        await self.send_json({"type": "hello", "user_id": str(self.user.public_id), "can_post": self.may_post})
 
     @database_sync_to_async
     def can_post(self) -> bool:
@@ -236,52 +296,37 @@ class ConversationConsumer(BaseConsumer):
 
     # --- From the client ----------------------------------------------------
 
-    async def receive_json(self, content, **kwargs):
+    async def act(self, frame: frames.Frame) -> None:
         handlers = {
             "message": self.post,
             "typing": self.announce_typing,
             "read": self.mark_read,
             "resume": self.resume,
         }
-        handler = handlers.get(content.get("type"))
-        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
-        if handler is None:
-            await self.send_json({"type": "error", "client_id": client_id, "message": _("Unknown request.")})
-            return
-        try:
-            await handler(content)
-        except (PermissionDenied, ValidationError) as error:
-            await self.send_json({"type": "error", "client_id": client_id, "message": _first_error(error)})
+        await handlers[frame.type](frame)
 
-    async def post(self, content) -> None:
-        retried = await self.store(content)
+    async def post(self, frame: frames.Frame) -> None:
+        retried = await self.store(frame)
         if retried is not None:
             # Stored before and broadcast then: confirm it to this socket.
             await self.send_json({"type": "message", "message": retried})
 
     @database_sync_to_async
-    def store(self, content) -> dict | None:
+    def store(self, frame: frames.Frame) -> dict | None:
         """Checked again on every message (the relationship may have ended).
         Returns the message when a retry found it already stored."""
-        text = content.get("text")
-        try:
-            client_id = uuid.UUID(content["client_id"]) if content.get("client_id") else None
-        except (TypeError, ValueError):
-            raise ValidationError(_("The message id could not be read.")) from None
         started = timezone.now()
         message = services.message_post(
-            conversation=self.conversation,
-            author=self.user,
-            text=text if isinstance(text, str) else "",
-            client_id=client_id,
+            conversation=self.conversation, author=self.user, text=frame.text, client_id=frame.client_id
         )
         return message_json(message) if message.created_at < started else None
 
     last_typing: float = 0
+    may_post = False
 
-    async def announce_typing(self, content) -> None:
+    async def announce_typing(self, frame: frames.Frame) -> None:
         now = time.monotonic()
-        if now - self.last_typing < TYPING_EVERY:
+        if not self.may_post or now - self.last_typing < TYPING_EVERY:
             return  # a client sending too often is not told: it changes nothing
         self.last_typing = now
         await self.channel_layer.group_send(
@@ -290,21 +335,21 @@ class ConversationConsumer(BaseConsumer):
         )
 
     @database_sync_to_async
-    def mark_read(self, content) -> None:
+    def mark_read(self, frame: frames.Frame) -> None:
         now = timezone.now()
-        up_to = min(_instant(content.get("up_to"), default=now), now)
+        up_to = now if frame.at is None else min(frame.at, now)
         services.conversation_mark_read(conversation=self.conversation, user=self.user, up_to=up_to)
 
-    async def resume(self, content) -> None:
-        after = _instant(content.get("after"))
-        messages = await self.load_after(after)
+    async def resume(self, frame: frames.Frame) -> None:
+        messages = await self.load_after(frame.at)
         await self.send_json(
             {"type": "resume", "messages": messages[:RESUME_LIMIT], "more": len(messages) > RESUME_LIMIT}
         )
 
     @database_sync_to_async
     def load_after(self, after) -> list[dict]:
-        messages = selectors.messages_after(self.conversation, after=after)
+        # One more than a page says whether there is more, without reading it all.
+        messages = selectors.messages_after(self.conversation, after=after, limit=RESUME_LIMIT + 1)
         if messages:
             audit_socket_read(self.scope, self.conversation)
         return [message_json(m) for m in messages]
@@ -354,9 +399,6 @@ class UnreadConsumer(BaseConsumer):
         await self.join(user_group(self.user.pk))
         await self.accept()
         await self.unread_changed({})
-
-    async def receive_json(self, content, **kwargs):
-        pass  # nothing to ask: this socket only listens
 
     public_ids: dict | None = None  # the user's conversations: pk -> public id
 

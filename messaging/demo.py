@@ -1,20 +1,32 @@
-"""Demo conversations: the demo specialist with the demo patient and with
-Priya, so both inboxes have threads with history, notices and unread
+"""Demo conversations: the demo specialist with each demo patient in his
+care, so both inboxes have threads with history, notices and unread
 messages, and two follow-up times the specialist proposed to the demo
-patient from the thread (its panel offers them). Idempotent: skipped once a
-demo thread has human messages."""
+patient from the thread (its panel offers them).
+
+What people write agrees with the seeded bookings: a day they name is their
+booked session's day in the patient's zone, and a patient without a booked
+session gets a thread that says nothing about sessions. Each thread is
+spread over the last day or two, every message at an hour its writer is
+plausibly awake in their own zone (the specialist on weekdays, in working
+hours). Dates are relative to the moment of seeding. Idempotent: skipped
+once a demo thread has human messages.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.db import transaction
+from django.utils import formats, timezone
 
-from booking.models import Proposal
+from booking.models import Appointment, Proposal
 from booking.selectors_specialist import proposal_suggestions
 from booking.services import proposal_create
+from booking.states import AppointmentStatus
 from care.models import CareRelationship
+from core.timeutils import to_zone
 from specialists.models import Offering
 
 from .models import Conversation, Message
@@ -22,19 +34,33 @@ from .services import conversation_mark_read, conversation_open, message_post
 
 SAM = "specialist@demo.daraport.test"
 ALEX = "patient@demo.daraport.test"
-THREADS = {
-    "patient@demo.daraport.test": [
-        ("patient", "Hi Dr. Okafor, I booked the follow-up for Thursday. Is it fine to join from my office?"),
+PRIYA = "priya.natarajan@patients.demo.daraport.test"
+DEMO_DOMAIN = "demo.daraport.test"
+# (who, text) per patient with a booked session; "{day}" is its day in the
+# patient's zone ("Thursday 10 December").
+BOOKED = {
+    ALEX: [
+        ("patient", "Hi Dr. Okafor, I booked the follow-up for {day}. Is it fine to join from my office?"),
         ("specialist", "Hi Alex, yes, as long as you can talk privately there. A quiet meeting room is perfect."),
         ("specialist", "Before then, could you sign the treatment consent and finish the questionnaire?"),
         ("patient", "Will do tonight. Thanks!"),
     ],
-    "priya.natarajan@patients.demo.daraport.test": [
+    PRIYA: [
         ("patient", "Sorry for moving our first session, a work trip came up."),
-        ("specialist", "No problem at all, Friday works well. See you then."),
+        ("specialist", "No problem at all, {day} works well. See you then."),
         ("patient", "I filled in the forms. Is there anything else I should prepare?"),
     ],
 }
+# Anyone else in his care, or one of the above whose session is gone.
+UNBOOKED = [
+    ("patient", "Hello Dr. Okafor, thank you for taking me on."),
+    ("specialist", "Welcome! Write here whenever something is on your mind; I usually answer within a day."),
+]
+# (from, until, weekdays) of the local hours a message may carry.
+PATIENT_HOURS = (time(8), time(22), range(7))
+SPECIALIST_HOURS = (time(8, 30), time(19), range(5))
+# Minutes between a message and the one before it, in turn.
+GAPS = [40, 150, 75, 300, 55, 200]
 
 
 def seed() -> list[str]:
@@ -44,37 +70,81 @@ def seed() -> list[str]:
         return ["skipped: the demo specialist is missing"]
     if Message.objects.filter(conversation__relationship__specialist__user=sam, kind=Message.Kind.TEXT).exists():
         return ["already there"]
+    relationships = CareRelationship.objects.filter(
+        specialist__user=sam, status=CareRelationship.Status.ACTIVE, patient__email__endswith=DEMO_DOMAIN
+    ).select_related("patient", "specialist")
     threads = 0
-    for email, lines in THREADS.items():
-        patient = User.objects.filter(email=email).first()
-        relationship = CareRelationship.objects.filter(
-            patient=patient, specialist__user=sam, status=CareRelationship.Status.ACTIVE
-        ).first()
-        if relationship is None:
-            continue
+    for relationship in relationships.order_by("created_at", "pk"):
         conversation = conversation_open(relationship=relationship)
-        for who, text in lines:
+        patient = relationship.patient
+        for who, text in _lines(relationship):
             message_post(conversation=conversation, author=patient if who == "patient" else sam, text=text)
         threads += 1
-    # The threads read as a conversation over the last days, not one instant.
-    for conversation in Conversation.objects.filter(relationship__specialist__user=sam):
-        messages = list(conversation.messages.order_by("created_at", "id"))
-        start = timezone.now() - timedelta(hours=6 * len(messages))
-        for index, message in enumerate(messages):
-            Message.objects.filter(pk=message.pk).update(created_at=start + timedelta(hours=6 * index))
-        if not messages:
-            continue
-        last = start + timedelta(hours=6 * (len(messages) - 1))
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=last)
-        # Both have read everything but the newest message (unread for Sam when a patient wrote it).
-        conversation_mark_read(conversation=conversation, user=conversation.relationship.patient, up_to=last)
-        conversation_mark_read(conversation=conversation, user=sam, up_to=last - timedelta(hours=1))
     lines = [
         f"{threads} conversations with {SAM}; the newest messages wait for the specialist at /specialist/messages/"
     ]
     if _propose_follow_up(sam, User.objects.filter(email=ALEX).first()):
         lines.append(f"{ALEX}: two follow-up times proposed in the thread, to take from its side panel")
+    # The notices of what the seeds did are posted as their transactions
+    # commit (messaging.notices): date the threads once they are all in.
+    transaction.on_commit(lambda: _spread(sam))
     return lines
+
+
+def _lines(relationship: CareRelationship) -> list[tuple[str, str]]:
+    patient = relationship.patient
+    session = (
+        Appointment.objects.filter(
+            patient=patient,
+            specialist=relationship.specialist,
+            status=AppointmentStatus.CONFIRMED,
+            starts_at__gt=timezone.now(),
+        )
+        .order_by("starts_at")
+        .first()
+    )
+    if session is None or patient.email not in BOOKED:
+        return UNBOOKED
+    day = formats.date_format(to_zone(session.starts_at, patient.timezone), "l j F")
+    return [(who, text.format(day=day)) for who, text in BOOKED[patient.email]]
+
+
+def _awake(moment: datetime, *, zone: str, hours) -> datetime:
+    """The latest instant at or before `moment` within `hours` in `zone`."""
+    start, until, weekdays = hours
+    tz = ZoneInfo(zone or "UTC")
+    local = moment.astimezone(tz)
+    while not (local.weekday() in weekdays and start <= local.time() < until):
+        day = local.date() if local.weekday() in weekdays and local.time() >= until else local.date() - timedelta(1)
+        local = datetime.combine(day, until, tzinfo=tz) - timedelta(minutes=13)
+    return local.astimezone(UTC)
+
+
+def _spread(sam) -> None:
+    """Date each demo thread back from now, in its order, each message at an
+    hour its writer is awake; the newest stays unread for whoever did not
+    write it."""
+    now = timezone.now()
+    for conversation in Conversation.objects.filter(relationship__specialist__user=sam).select_related(
+        "relationship__patient"
+    ):
+        patient = conversation.relationship.patient
+        messages = list(conversation.messages.select_related("author").order_by("created_at", "id"))
+        moment = now - timedelta(minutes=10)
+        for index, message in enumerate(reversed(messages)):
+            writer = message.author or patient
+            hours = SPECIALIST_HOURS if writer.pk == sam.pk else PATIENT_HOURS
+            message.created_at = _awake(moment, zone=writer.timezone, hours=hours)
+            Message.objects.filter(pk=message.pk).update(created_at=message.created_at)
+            moment = message.created_at - timedelta(minutes=GAPS[index % len(GAPS)])
+        if not messages:
+            continue
+        newest = messages[-1]
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=newest.created_at)
+        before = messages[-2].created_at if len(messages) > 1 else newest.created_at - timedelta(minutes=1)
+        for user in (patient, sam):
+            up_to = newest.created_at if newest.author_id == user.pk else before
+            conversation_mark_read(conversation=conversation, user=user, up_to=up_to)
 
 
 def _propose_follow_up(sam, alex) -> bool:

@@ -3,7 +3,7 @@ system's notices), attachments and each participant's read marker.
 
 Who may read and post is decided by django-guardian object permissions,
 granted and revoked only by `messaging.services` (a relationship that ends
-leaves the patient read-only).
+leaves both sides read-only).
 """
 
 import uuid
@@ -17,7 +17,7 @@ from encrypted_fields.fields import EncryptedTextField
 from care.models import CareRelationship
 from core.models import BaseModel
 
-from .attachments import private_storage
+from .attachments import private_storage, stored_extension
 
 MESSAGE_MAX_LENGTH = 10_000
 
@@ -35,8 +35,10 @@ class Conversation(BaseModel):
 
 
 def attachment_upload_to(instance, filename):
-    # Never the uploaded name as a path: a random one, kept out of the public media.
-    return f"private/messages/{instance.conversation.public_id}/{uuid.uuid4().hex}"
+    # Never the uploaded name as a path: a random one, with the extension
+    # of the type the content proved, kept out of the public media.
+    name = f"{uuid.uuid4().hex}{stored_extension(instance.attachment_type)}"
+    return f"private/messages/{instance.conversation.public_id}/{name}"
 
 
 class Message(BaseModel):
@@ -87,6 +89,9 @@ class ReadMarker(models.Model):
     read_up_to = models.DateTimeField(null=True, blank=True)
     # The unread-message email: when the last one was sent (a burst sends one).
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # Set while one is being sent, committed before it goes out: a worker
+    # killed mid-send leaves it set, and that email is never sent again.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["conversation", "user"], name="read_marker_once")]

@@ -5,13 +5,18 @@ basics. A fixed number of queries whatever the history of the pair."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from booking.models import Appointment, Proposal
-from booking.readiness import readiness_annotate
+from booking.readiness import booking_blockers, readiness_annotate
 from booking.states import AppointmentStatus
+from care.models import CareRelationship
+from core.returns import with_return
 from patients.selectors import intake_get_for_user, intake_summary
 from specialists.models import Offering
 
@@ -38,8 +43,13 @@ class Panel:
     intake: object | None = None
     goals: list | None = None
     # The patient's side only: a time they picked with "Book a follow-up"
-    # and have not confirmed yet.
+    # and have not confirmed yet, what is due before it can be, and the
+    # guided flow that sees to that and comes back here.
     hold: Appointment | None = None
+    hold_blockers: list = field(default_factory=list)
+    hold_complete_url: str = ""
+    # When the pair's care ended: the panel then only looks back.
+    ended_at: datetime | None = None
 
 
 def next_appointment(conversation: Conversation) -> Appointment | None:
@@ -94,6 +104,22 @@ def held_by_patient(conversation: Conversation, *, now=None) -> Appointment | No
     )
 
 
+def follow_up_url(conversation: Conversation, *, hold: Appointment | None = None, offering=None) -> str:
+    """ "Book a follow-up" in the thread: with a hold, the way back to
+    confirming it; with an offering, its times."""
+    url = reverse("messaging:patient-book", args=[conversation.public_id])
+    if hold is not None:
+        return f"{url}?{urlencode({'hold': hold.public_id})}"
+    if offering is not None:
+        return f"{url}?{urlencode({'offering': offering.public_id})}"
+    return url
+
+
+def complete_first_url(conversation: Conversation, **target) -> str:
+    """The guided consents flow, coming back to `follow_up_url(**target)`."""
+    return with_return(reverse("consents:flow"), follow_up_url(conversation, **target))
+
+
 def follow_up_offerings(conversation: Conversation) -> list[Offering]:
     """The specialist's services the patient can book straight away, the
     shortest first (a follow-up is usually the standard session)."""
@@ -110,8 +136,17 @@ def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
     """What the side panel shows to the patient or to the specialist.
 
     The intake is health data: the caller audits the read of `panel.intake`.
+    Once care ended nothing is arranged here and the specialist no longer
+    sees the intake: only the session still booked, if any, is shown.
     """
     relationship = conversation.relationship
+    if relationship.status == CareRelationship.Status.ENDED:
+        return Panel(
+            appointment=next_appointment(conversation),
+            patient=relationship.patient,
+            specialist=relationship.specialist,
+            ended_at=relationship.ended_at,
+        )
     panel = Panel(
         appointment=next_appointment(conversation),
         patient=relationship.patient,
@@ -125,4 +160,7 @@ def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
             panel.goals = goals.items
     else:
         panel.hold = held_by_patient(conversation)
+        if panel.hold is not None:
+            panel.hold_blockers = booking_blockers(patient=relationship.patient, offering=panel.hold.offering)
+            panel.hold_complete_url = complete_first_url(conversation, hold=panel.hold)
     return panel

@@ -12,6 +12,8 @@ over the thread, and each side's panel reloads itself on a notice.
 
 Every object named in a form must belong to this conversation's pair:
 anything else is a 404, like any id that is not the user's.
+Once care ended the conversation arranges nothing: every action answers
+403 (`open_thread_required`).
 """
 
 from __future__ import annotations
@@ -24,18 +26,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from booking.forms.patient import ProposalAcceptForm, ProposalDeclineForm, SlotForm
 from booking.forms.specialist import ProposalForm
 from booking.http import refusal_status
-from booking.readiness import booking_blockers
+from booking.readiness import blockers_text, booking_blockers
 from booking.selectors_patient import (
     SlotDay,
+    appointment_events_for_patient,
     appointment_get_for_patient,
     bookable_offering_get,
     cancellation_policy_text,
+    hold_has_lapsed,
     proposal_get_for_patient,
     slot_page_for_offering,
+    times_after_lapsed_hold,
 )
 from booking.selectors_specialist import appointment_get_for_specialist, proposal_suggestions
 from booking.services import (
@@ -49,9 +55,11 @@ from booking.services import (
 )
 from booking.states import AppointmentStatus
 from core.portals import Portal, portal_required
+from core.returns import ReturnTo
 
-from .panel import follow_up_offerings
-from .views import THREAD_URL, panel_context, render_thread, thread_conversation
+from .panel import complete_first_url, follow_up_offerings, follow_up_url
+from .selectors import conversation_get_for_user
+from .views import THREAD_URL, open_thread_required, panel_context, render_thread, thread_conversation
 
 PANEL_TEMPLATE = "messaging/_panel.html"
 FOLLOW_UP_DAYS_SHOWN = 3
@@ -113,6 +121,7 @@ def _proposal_form(request, conversation):
         request.POST if request.method == "POST" else None,
         patients=[],
         offerings=offerings,
+        organization=relationship.specialist.organization,
         zone_name=request.user.timezone,
         now=timezone.now(),
         fixed_patient=relationship.patient,
@@ -129,6 +138,7 @@ def _propose_state(request, form, picked) -> dict:
 
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.SPECIALIST)
+@open_thread_required(Portal.SPECIALIST)
 def propose_view(request, public_id):
     """Offer this patient one to five times from the thread."""
     conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
@@ -146,6 +156,7 @@ def propose_view(request, public_id):
 
 @require_POST
 @portal_required(Portal.SPECIALIST)
+@open_thread_required(Portal.SPECIALIST)
 def accept_request_view(request, public_id):
     """Accept the time the patient asked for."""
     conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
@@ -166,10 +177,12 @@ def accept_request_view(request, public_id):
 # --- The patient: book a follow-up, answer a proposal --------------------------------------
 
 
-def _book_choice(request, conversation):
+def _book_choice(request, conversation, chosen=None):
     """The specialist's services the patient can book straight away, and
-    the one chosen (named in the request, else the shortest)."""
+    the one chosen (`chosen`, else named in the request, else the shortest)."""
     offerings = follow_up_offerings(conversation)
+    if chosen is not None:
+        return offerings, chosen
     key = request.POST.get("offering") or request.GET.get("offering", "")
     if not key:
         return offerings, (offerings[0] if offerings else None)
@@ -179,17 +192,17 @@ def _book_choice(request, conversation):
     return offerings, offering
 
 
-def _book_state(request, conversation) -> dict:
+def _book_state(request, conversation, chosen=None) -> dict:
     """Free times of the chosen service over the first few days that have
-    any, or what must be done before booking."""
-    offerings, offering = _book_choice(request, conversation)
+    any, and what must be done before booking (a time picked is held
+    while the patient sees to it)."""
+    offerings, offering = _book_choice(request, conversation, chosen)
     state = {"mode": "book", "book_offerings": offerings, "book_offering": offering}
     if offering is None:
         return state
     blockers = booking_blockers(patient=request.user, offering=offering)
     if blockers:
-        state["blockers"] = blockers
-        return state
+        state.update(blockers=blockers, complete_url=complete_first_url(conversation, offering=offering))
     page = slot_page_for_offering(offering=offering, viewer_zone=request.user.timezone)
     days = [day for day in page.days if day.times][:FOLLOW_UP_DAYS_SHOWN]
     state.update(
@@ -200,31 +213,69 @@ def _book_state(request, conversation) -> dict:
     return state
 
 
+def _lapsed_state(request, conversation, hold) -> dict:
+    """The times again after a hold ran out, the nearest to it first."""
+    state = _book_state(request, conversation, chosen=hold.offering)
+    state.update(
+        error=_("The time you picked is no longer held: the hold ran out. Pick it again if it is still free."),
+        book_nearest=times_after_lapsed_hold(hold=hold, viewer_zone=request.user.timezone),
+    )
+    return state
+
+
+def _returned_state(request, conversation, key: str) -> dict:
+    """Back at "Book a follow-up" with a hold (from the consents flow): the
+    panel shows it to confirm, or the nearest times if it ran out."""
+    hold = _of_this_pair(appointment_get_for_patient(patient=request.user, public_id=key), conversation)
+    events = appointment_events_for_patient(appointment=hold)
+    if hold_has_lapsed(hold, events, timezone.now()):
+        return _lapsed_state(request, conversation, hold)
+    return {}
+
+
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.PATIENT)
+@open_thread_required(Portal.PATIENT)
 def book_view(request, public_id):
     """Pick a time for a follow-up: it is held for a few minutes until the
-    patient confirms it in the panel. A refusal shows the times as they are
-    now, with the reason."""
+    patient confirms it in the panel. With a consent or form due before
+    booking, the patient goes through the guided flow while it is held, and
+    comes back here to confirm. A refusal shows the times as they are now,
+    with the reason."""
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
     if request.method == "GET":
-        return _answer(request, conversation, Portal.PATIENT, **_book_state(request, conversation))
+        key = request.GET.get("hold")
+        state = _returned_state(request, conversation, key) if key else _book_state(request, conversation)
+        return _answer(request, conversation, Portal.PATIENT, **state)
     _offerings, offering = _book_choice(request, conversation)
     if offering is None:
         raise Http404
     form = SlotForm(request.POST)
     try:
-        if booking_blockers(patient=request.user, offering=offering):
-            raise ValidationError(_("Please complete what is listed below before booking."), code="not_ready")
         if not form.is_valid():
             raise ValidationError(form.errors["starts_at"][0], code="invalid")
-        appointment_hold(patient=request.user, offering=offering, starts_at=form.cleaned_data["starts_at"])
+        hold = appointment_hold(patient=request.user, offering=offering, starts_at=form.cleaned_data["starts_at"])
     except ValidationError as error:
         state = _book_state(request, conversation)
         return _answer(
             request, conversation, Portal.PATIENT, status=refusal_status(error), error=error.messages[0], **state
         )
+    blockers = booking_blockers(patient=request.user, offering=offering)
+    if blockers:
+        return _complete_first(request, conversation, hold, blockers)
     return _answer(request, conversation, Portal.PATIENT)
+
+
+def _complete_first(request, conversation, hold, blockers):
+    """Into the guided flow, the time held (its page says until when), and
+    back to confirm it here."""
+    messages.info(request, blockers_text(hold.specialist, blockers))
+    url = complete_first_url(conversation, hold=hold)
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    response = redirect(url)
+    response.status_code = 303
+    return response
 
 
 def _patient_hold(request, conversation):
@@ -234,6 +285,7 @@ def _patient_hold(request, conversation):
 
 @require_POST
 @portal_required(Portal.PATIENT)
+@open_thread_required(Portal.PATIENT)
 def hold_confirm_view(request, public_id):
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
     appointment = _patient_hold(request, conversation)
@@ -242,13 +294,16 @@ def hold_confirm_view(request, public_id):
     try:
         appointment_hold_confirm(appointment=appointment, by=request.user)
     except ValidationError as error:
-        state = _book_state(request, conversation)
-        return _answer(request, conversation, Portal.PATIENT, status=409, error=error.messages[0], **state)
-    return _answer(request, conversation, Portal.PATIENT, done=_("Booked. We have emailed you the details."))
+        if getattr(error, "code", None) == "not_ready":  # still held: the panel says what to do first
+            return _answer(request, conversation, Portal.PATIENT, status=409, error=error.messages[0])
+        state = {**_lapsed_state(request, conversation, appointment), "error": error.messages[0]}
+        return _answer(request, conversation, Portal.PATIENT, status=409, **state)
+    return _answer(request, conversation, Portal.PATIENT, done=_("Booked. We will email you the details."))
 
 
 @require_POST
 @portal_required(Portal.PATIENT)
+@open_thread_required(Portal.PATIENT)
 def hold_release_view(request, public_id):
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
     appointment = _patient_hold(request, conversation)
@@ -266,6 +321,7 @@ def _patient_proposal(request, conversation):
 
 @require_POST
 @portal_required(Portal.PATIENT)
+@open_thread_required(Portal.PATIENT)
 def proposal_accept_view(request, public_id):
     """Take one of the proposed times."""
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
@@ -284,6 +340,7 @@ def proposal_accept_view(request, public_id):
 
 @require_POST
 @portal_required(Portal.PATIENT)
+@open_thread_required(Portal.PATIENT)
 def proposal_decline_view(request, public_id):
     """None of the proposed times suit: say so, with an optional word why."""
     conversation = thread_conversation(request, public_id, Portal.PATIENT)
@@ -299,3 +356,30 @@ def proposal_decline_view(request, public_id):
         "name": conversation.relationship.specialist.display_name
     }
     return _answer(request, conversation, Portal.PATIENT, done=done)
+
+
+# --- The way back from the consents flow (core.returns) ------------------------------------
+
+
+def follow_up_return(user, kwargs, query) -> ReturnTo | None:
+    """Back to "Book a follow-up" in the patient's own thread: to confirm
+    the time held there, or to pick one."""
+    try:
+        conversation = conversation_get_for_user(user=user, public_id=kwargs["public_id"])
+        hold_key = query.get("hold")
+        hold = appointment_get_for_patient(patient=user, public_id=hold_key) if hold_key else None
+    except Http404:
+        return None
+    relationship = conversation.relationship
+    if relationship.patient_id != user.pk:
+        return None
+    label = _("Back to your conversation with %(name)s") % {"name": relationship.specialist.display_name}
+    if hold is None:
+        return ReturnTo(url=follow_up_url(conversation), label=label, specialist=relationship.specialist)
+    if hold.specialist_id != relationship.specialist_id:
+        return None
+    facts = {"url": follow_up_url(conversation, hold=hold), "label": label, "specialist": relationship.specialist}
+    if hold.status == AppointmentStatus.HELD and hold.expires_at > timezone.now():
+        return ReturnTo(held_until=hold.expires_at, offering=hold.offering, **facts)
+    note = _("The time you picked is no longer held: the hold ran out. The conversation shows the nearest free times.")
+    return ReturnTo(note=note, offering=hold.offering, **facts)

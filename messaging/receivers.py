@@ -1,5 +1,5 @@
 """Messaging reacts to the care relationship: its start opens the pair's
-conversation, its end leaves the patient read-only. Signing out closes the
+conversation, its end leaves both sides read-only. Signing out closes the
 session's sockets."""
 
 from django.contrib.auth.signals import user_logged_out
@@ -9,7 +9,7 @@ from care.models import CareRelationship
 from core import events
 
 from .realtime import end_session
-from .services import conversation_close_for_patient, conversation_open
+from .services import conversation_close, conversation_open
 
 
 @receiver(events.care_relationship_started, dispatch_uid="messaging.open")
@@ -21,7 +21,9 @@ def open_conversation(sender, care_relationship_id, **kwargs):
 
 @receiver(events.care_relationship_ended, dispatch_uid="messaging.close")
 def close_conversation(sender, care_relationship_id, **kwargs):
-    conversation_close_for_patient(relationship=CareRelationship.objects.get(pk=care_relationship_id))
+    conversation_close(
+        relationship=CareRelationship.objects.select_related("specialist__user").get(pk=care_relationship_id)
+    )
 
 
 @receiver(user_logged_out, dispatch_uid="messaging.sign_out")

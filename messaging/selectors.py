@@ -65,8 +65,7 @@ def messages_page(conversation: Conversation, *, before=None, limit: int = PAGE_
     return list(reversed(queryset.order_by("-created_at", "-id")[:limit]))
 
 
-def messages_after(conversation: Conversation, *, after) -> list[Message]:
-    """What a reconnecting client missed."""
-    return list(
-        conversation.messages.select_related("author").filter(created_at__gt=after).order_by("created_at", "id")
-    )
+def messages_after(conversation: Conversation, *, after, limit: int | None = None) -> list[Message]:
+    """What a reconnecting client missed: the first `limit` of it, when given."""
+    queryset = conversation.messages.select_related("author").filter(created_at__gt=after).order_by("created_at", "id")
+    return list(queryset[:limit])

@@ -9,16 +9,23 @@ static/js/chat.js sends and receives live and the polling pauses.
 Every id goes through `conversation_get_for_user` (someone else's thread is
 a 404), and a thread seen in the wrong portal (the user is the other
 participant there) is a 404 too. Every read of a thread is audited.
+
+A post is refused with 403 once care ended; with 413 for an attachment
+over 10 MB (reading stops there) and 429 past the sender's messages per
+minute, the form kept as typed.
 """
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import AuditLog
@@ -26,12 +33,14 @@ from core.portals import Portal, is_staff_member, mfa_satisfied, portal_required
 from core.selectors import get_for_user
 from core.services import audit_read, audit_record
 
+from .attachments import attachment_name, attachment_too_large, limit_uploads, upload_stopped
 from .forms import MessageForm
 from .models import Conversation, Message, ReadMarker
 from .panel import panel_for
 from .selectors import PAGE_SIZE, conversation_get_for_user, conversations_for, inbox_for, messages_after, messages_page
 from .services import conversation_mark_read, message_post
 from .services.conversations import POST
+from .services.messages import SEND_WINDOW_SECONDS
 
 INBOX_URL = {Portal.PATIENT: "messaging:patient-inbox", Portal.SPECIALIST: "messaging:specialist-inbox"}
 # The event that makes the side panel fetch itself again (htmx, chat.js).
@@ -194,6 +203,9 @@ def _post(request, conversation, portal):
     if not request.user.has_perm(POST, conversation):
         return render_thread(request, conversation, portal, status=403)
     form = MessageForm(request.POST, request.FILES)
+    if upload_stopped(request):
+        form.add_error("attachment", attachment_too_large())
+    status = 413 if form.is_too_large else 422
     if form.is_valid():
         try:
             message_post(
@@ -207,15 +219,59 @@ def _post(request, conversation, portal):
             return render_thread(request, conversation, portal, status=403)
         except ValidationError as error:
             form.add_error(None, error)
+            if getattr(error, "code", None) == "rate_limited":
+                status = 429
         else:
             return _see_other(reverse(THREAD_URL[portal], args=[conversation.public_id]) + "#message-form")
-    return render_thread(request, conversation, portal, form=form, status=413 if form.is_too_large else 422)
+    response = render_thread(request, conversation, portal, form=form, status=status)
+    if status == 429:
+        response["Retry-After"] = str(SEND_WINDOW_SECONDS)
+    return response
 
 
 def _closed_text(conversation, portal) -> str:
     return _("This conversation is read-only because your care with %(name)s ended.") % {
         "name": _other_name(conversation, portal)
     }
+
+
+def open_thread_required(portal: Portal):
+    """For the thread's actions that arrange sessions (panel_views): once
+    care ended the conversation is read-only, and they answer 403. With
+    htmx the page reloads into its read-only state; without, it shows it."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, public_id, *args, **kwargs):
+            conversation = thread_conversation(request, public_id, portal)
+            if request.user.has_perm(POST, conversation):
+                return view(request, public_id, *args, **kwargs)
+            if request.htmx:
+                response = HttpResponse(_closed_text(conversation, portal), status=403)
+                response["HX-Refresh"] = "true"
+                return response
+            audit_read(request, conversation)
+            return render_thread(request, conversation, portal, status=403)
+
+        return wrapper
+
+    return decorate
+
+
+def _uploads_limited(view):
+    """An attachment over the limit stops the reading of the body
+    (`attachments.limit_uploads`). The CSRF check reads the body, so it
+    runs inside, once the limit is in place: Django's way to change the
+    upload handlers of one view."""
+    protected = csrf_protect(view)
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        limit_uploads(request)
+        return protected(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _thread(request, public_id, portal: Portal):
@@ -228,12 +284,14 @@ def _thread(request, public_id, portal: Portal):
     return render_thread(request, conversation, portal)
 
 
+@_uploads_limited
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.PATIENT)
 def patient_thread_view(request, public_id):
     return _thread(request, public_id, Portal.PATIENT)
 
 
+@_uploads_limited
 @require_http_methods(["GET", "POST"])
 @portal_required(Portal.SPECIALIST)
 def specialist_thread_view(request, public_id):
@@ -256,7 +314,7 @@ def attachment_view(request, public_id):
     response = FileResponse(
         message.attachment.open("rb"),
         as_attachment=True,
-        filename=message.attachment_name or "attachment",
+        filename=attachment_name(message.attachment_name, message.attachment_type),
         content_type=message.attachment_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -38,6 +38,15 @@ def portal_accesses_for_user(user) -> list[PortalAccess]:
     return sorted(accesses.values(), key=lambda access: (_PORTAL_ORDER.index(access.portal), access.label))
 
 
+def sso_app_ids_for_user(*, user) -> set[int]:
+    """The single sign-on apps of the organizations `user` belongs to."""
+    return set(
+        membership_list_for_user(user=user)
+        .filter(organization__sso_app__isnull=False)
+        .values_list("organization__sso_app_id", flat=True)
+    )
+
+
 def organization_get_default() -> Organization | None:
     """The organization whose brand and terms public pages and sign-up use."""
     org = Organization.objects.filter(slug=settings.DEFAULT_ORGANIZATION_SLUG).first()

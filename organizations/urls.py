@@ -5,6 +5,7 @@ from . import views
 app_name = "organizations"
 
 urlpatterns = [
+    path("org/", views.chooser_view, name="chooser"),
     path("org/<slug:org_slug>/", views.home_view, name="home"),
     path("org/<slug:org_slug>/brand/", views.brand_view, name="brand"),
     path("org/<slug:org_slug>/terms/", views.terms_view, name="terms"),

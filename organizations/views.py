@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import nextsteps
-from core.portals import Portal, portal_required
+from core.portals import Portal, portal_accesses, portal_required
 from core.selectors import get_for_user
 from core.services import client_ip
 
@@ -29,6 +29,17 @@ from .models import Membership, TermsDocument
 
 def _org(request, org_slug):
     return selectors.organization_get_for_admin(user=request.user, slug=org_slug)
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def chooser_view(request):
+    """`/org/`: straight to the one organization the user runs, or a choice
+    when they run several (the role switcher's entries)."""
+    organizations = [access for access in portal_accesses(request.user) if access.portal == Portal.ORGANIZATION]
+    if len(organizations) == 1:
+        return redirect(organizations[0].url)
+    return render(request, "organizations/chooser.html", {"organizations": organizations})
 
 
 @require_GET

@@ -85,8 +85,10 @@ SAM = Demo(
     ["cbt", "act"],
     ["en", "de"],
     ["video", "chat"],
-    ["de"],
-    "MSc Clinical Psychology, Humboldt University of Berlin\nLicensed psychological psychotherapist (Germany)",
+    # Portugal too: the demo patient, Alex, lives in Lisbon and sees him.
+    ["de", "pt"],
+    "MSc Clinical Psychology, Humboldt University of Berlin\nLicensed psychological psychotherapist (Germany)\n"
+    "Ordem dos Psicólogos Portugueses, member",
     [
         (*INITIAL, 9000, DIRECT, "Get to know each other and agree on what you would like to change."),
         (*FOLLOW_UP, 8000, DIRECT, ""),

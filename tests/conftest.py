@@ -14,6 +14,8 @@ from tests.organizations.factories import MembershipFactory, OrganizationFactory
 # calls beside it are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+pytest_plugins = ["tests.clock_shift"]
+
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
@@ -38,6 +40,11 @@ def _taxonomy(request):
         request.getfixturevalue("db")
     else:
         return
+    seed_taxonomy()
+
+
+def seed_taxonomy() -> None:
+    """The taxonomy rows of the data migration, unless they are there."""
     if not Tag.objects.exists():
         seeded = importlib.import_module("core.migrations.0004_seed_taxonomy").TAGS
         Tag.objects.bulk_create(

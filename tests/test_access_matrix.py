@@ -78,6 +78,15 @@ MATRIX: dict[str, Route] = {
     "core:specialist-home": Route(portal_home("specialist", "other_specialist"), private=True),
     "core:affiliate-home": Route(portal_home("affiliate"), private=True),
     # --- organization portal and terms ----------------------------------------
+    # An admin of one organization goes straight to it (several: a chooser).
+    "organizations:chooser": Route(
+        row(
+            403,
+            anonymous=LOGIN,
+            org_admin=Redirect("organizations:home", (("org_slug", "org_slug"),)),
+            other_org_admin=Redirect("organizations:home", (("org_slug", "other_org_slug"),)),
+        )
+    ),
     "organizations:home": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:brand": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:terms": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.timeutils import format_short
+from core.timeutils import format_short, validate_date_in_range, validate_moment_in_range
 
 from ..services import REASON_MAX_LENGTH, proposal_accept
 from ..services.scheduling import MAX_REQUEST_WINDOWS, NOTE_MAX_LENGTH
@@ -19,7 +19,9 @@ from ..states import AppointmentStatus
 class StartsAtField(forms.Field):
     """A start time as posted by a time button: an ISO 8601 instant with its
     offset (`2026-11-24T08:00:00+00:00`), returned as aware UTC. A time
-    without an offset is refused: it would not say which instant it is."""
+    without an offset is refused: it would not say which instant it is; so
+    is one further from now than anyone may pick (checked before it is
+    moved to UTC, which overflows near the year 9999)."""
 
     default_error_messages = {
         "required": _("Please pick one of the times shown."),
@@ -39,6 +41,7 @@ class StartsAtField(forms.Field):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
         if moment.tzinfo is None or moment.utcoffset() is None:
             raise forms.ValidationError(self.error_messages["naive"], code="naive")
+        validate_moment_in_range(moment)
         return moment.astimezone(UTC)
 
 
@@ -46,6 +49,13 @@ class SlotForm(forms.Form):
     """One picked time: the time buttons of the slot picker."""
 
     starts_at = StartsAtField()
+
+
+def picked_start(value: str | None) -> datetime | None:
+    """A time carried in a link (`?at=`, the time picked before a detour),
+    read as a posted one; None when it is missing or unreadable."""
+    form = SlotForm({"starts_at": value or ""})
+    return form.cleaned_data["starts_at"] if form.is_valid() else None
 
 
 def _reason_field(*, required: bool, label):
@@ -92,7 +102,7 @@ class ProposalAcceptForm(forms.Form):
             return _("Almost there: please pay by %(when)s to confirm this session.") % {
                 "when": format_short(chosen.expires_at, zone_name)
             }
-        return str(_("Booked. We have emailed you the details."))
+        return str(_("Booked. We will email you the details."))
 
 
 class ProposalDeclineForm(forms.Form):
@@ -124,7 +134,10 @@ class AvailabilityRequestForm(forms.Form):
         self.fields["offering"].label_from_instance = lambda offering: offering.name
         for number in range(1, MAX_REQUEST_WINDOWS + 1):
             self.fields[f"date_{number}"] = forms.DateField(
-                label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("Date"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+                validators=[validate_date_in_range],
             )
             self.fields[f"from_{number}"] = forms.TimeField(
                 label=_("From"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

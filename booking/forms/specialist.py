@@ -16,7 +16,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.timeutils import format_short
+from core.payments import payments_available_for
+from core.timeutils import format_short, validate_date_in_range
 from specialists.models import Offering
 
 from ..selectors_specialist import starts_taken
@@ -32,6 +33,11 @@ ANSWER_MARGIN = timedelta(hours=1)
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _date_field(label, *, required: bool = True) -> forms.DateField:
+    # A typo'd year (9999) is refused here, before any arithmetic on it.
+    return forms.DateField(label=label, required=required, widget=_date_input(), validators=[validate_date_in_range])
 
 
 def _time_input():
@@ -71,7 +77,7 @@ def _local_start(form: forms.Form, day, at, zone_name: str, field: str) -> datet
 class RescheduleForm(forms.Form):
     """A new start, typed in the specialist's zone, and why."""
 
-    date = forms.DateField(label=_("New date"), widget=_date_input())
+    date = _date_field(_("New date"))
     time = forms.TimeField(label=_("New start time"), widget=_time_input())
     reason = _reason_field(_("Why are you moving it?"))
 
@@ -95,6 +101,8 @@ class ProposalForm(forms.Form):
     them is refused with the same message as an empty choice, so a forged id
     says nothing about whether that person exists. With `fixed_patient` (an
     answer to an availability request) there is no patient field at all.
+    "Payment required" is there only where `organization` can take payments
+    (`core.payments`); elsewhere a posted one is ignored.
     """
 
     patient = forms.ChoiceField(
@@ -114,7 +122,7 @@ class ProposalForm(forms.Form):
             "invalid_choice": _("Choose one of your services."),
         },
     )
-    answer_by_date = forms.DateField(label=_("Answer by (date)"), required=False, widget=_date_input())
+    answer_by_date = _date_field(_("Answer by (date)"), required=False)
     answer_by_time = forms.TimeField(label=_("Answer by (time)"), required=False, widget=_time_input())
     payment_required = forms.BooleanField(
         label=_("Payment required before confirmation"),
@@ -128,8 +136,12 @@ class ProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, patients, offerings, zone_name: str, now: datetime, fixed_patient=None, **kwargs):
+    def __init__(
+        self, *args, patients, offerings, organization, zone_name: str, now: datetime, fixed_patient=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        if not payments_available_for(organization):
+            del self.fields["payment_required"]
         self.zone_name = zone_name
         self.now = now
         self.fixed_patient = fixed_patient
@@ -149,7 +161,7 @@ class ProposalForm(forms.Form):
             }
         )
         for number in range(1, MAX_PROPOSED_TIMES + 1):
-            self.fields[f"date_{number}"] = forms.DateField(label=_("Date"), required=False, widget=_date_input())
+            self.fields[f"date_{number}"] = _date_field(_("Date"), required=False)
             self.fields[f"time_{number}"] = forms.TimeField(label=_("Start"), required=False, widget=_time_input())
         zone = zone_name.replace("_", " ")
         self.answer_by_help = _(
@@ -252,7 +264,7 @@ class ProposalForm(forms.Form):
                 offering=data["offering"],
                 starts_at=data["starts_at"],
                 expires_at=data["expires_at"],
-                payment_required=data["payment_required"],
+                payment_required=data.get("payment_required", False),
                 note=data["note"],
             )
         except SlotTaken:

@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import events
+from core.payments import payments_available_for
 from core.services import journey_event_record
 from specialists.models import Offering, SpecialistProfile
 
 from .. import selectors
 from ..models import Appointment, AppointmentEvent, AvailabilityRequest, Proposal
+from ..readiness import blockers_text, booking_blockers
 from ..slots import validate_local_start
 from ..states import EXPIRING, AppointmentStatus
 from .appointments import (
@@ -130,15 +132,19 @@ def appointment_hold(*, patient, offering: Offering, starts_at: datetime, now: d
     """Hold a free time for `patient` for a few minutes while they confirm.
 
     A patient holds one time at a time: picking another releases the
-    previous hold.
+    previous hold. It is released before the new time is checked, so a
+    hold that ran out (and the sweep has not reached yet) does not stand
+    in the way of picking the same time again; a refused pick keeps it.
+    Anything due before booking does not stop a hold, only its
+    confirmation: the time waits while the patient sees to it.
     """
     now = now or timezone.now()
     if offering.booking_mode != Offering.BookingMode.DIRECT:
         raise ValidationError(_("This service is booked on request. Please send a request instead."), code="on_request")
-    check_bookable(offering=offering, starts_at=starts_at, now=now)
     with transaction.atomic():
         for previous in Appointment.objects.filter(patient=patient, status=S.HELD):
             appointment_transition(appointment=previous, to=S.CANCELLED, by=patient, reason="Picked another time")
+        check_bookable(offering=offering, starts_at=starts_at, now=now)
         return appointment_create(
             patient=patient,
             offering=offering,
@@ -150,7 +156,9 @@ def appointment_hold(*, patient, offering: Offering, starts_at: datetime, now: d
 
 
 def appointment_hold_confirm(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
-    """The patient confirms their hold: the session is booked."""
+    """The patient confirms their hold: the session is booked, unless a
+    consent or form due before booking is still missing (`not_ready`; the
+    hold stays, to be confirmed once it is done)."""
     now = now or timezone.now()
     _require_status(appointment, {S.HELD}, _("This time is no longer held for you. Please pick a time again."))
     if appointment.expires_at <= now:
@@ -160,7 +168,14 @@ def appointment_hold_confirm(*, appointment: Appointment, by, now: datetime | No
             code="hold_expired",
             params={"minutes": HOLD_MINUTES},
         )
+    _require_ready(patient=appointment.patient, offering=appointment.offering)
     return appointment_transition(appointment=appointment, to=S.CONFIRMED, by=by)
+
+
+def _require_ready(*, patient, offering: Offering) -> None:
+    blockers = booking_blockers(patient=patient, offering=offering)
+    if blockers:
+        raise ValidationError(blockers_text(offering.specialist, blockers), code="not_ready")
 
 
 def appointment_hold_release(*, appointment: Appointment, by) -> Appointment:
@@ -174,9 +189,12 @@ def appointment_hold_release(*, appointment: Appointment, by) -> Appointment:
 
 def appointment_request(*, patient, offering: Offering, starts_at: datetime, now: datetime | None = None):
     """Ask for one free time of an on-request service; the specialist accepts
-    or declines. A request does not hold the time."""
+    or declines. A request does not hold the time. Refused (`not_ready`)
+    while a consent or form due before booking is missing: accepting it
+    would book the session without them."""
     now = now or timezone.now()
     check_bookable(offering=offering, starts_at=starts_at, now=now)
+    _require_ready(patient=patient, offering=offering)
     return appointment_create(patient=patient, offering=offering, starts_at=starts_at, status=S.REQUESTED, by=patient)
 
 
@@ -263,13 +281,19 @@ def proposal_create(
 
     A specialist may propose outside their weekly hours (that is the point
     of a proposal), but not in the past, not overlapping each other and not
-    over another booking (`SlotTaken`).
+    over another booking (`SlotTaken`). Payment can be required only where
+    the organization can take it (`core.payments`).
     """
     now = now or timezone.now()
     times = sorted(set(starts_at))
     note = (note or "").strip()
     if offering.specialist_id != specialist.pk or not offering.is_active:
         raise ValidationError(_("Please choose one of your active services."), code="offering")
+    if payment_required and not payments_available_for(specialist.organization):
+        raise ValidationError(
+            _("Online payment is not available yet, so payment cannot be required before confirmation."),
+            code="payments_unavailable",
+        )
     if not times:
         raise ValidationError(_("Please propose at least one time."), code="no_times")
     if len(times) > MAX_PROPOSED_TIMES:
@@ -315,7 +339,10 @@ def proposal_create(
 
 def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
     """The patient accepts one proposed time; the others are released. With
-    payment required it waits for payment, else it is booked."""
+    payment required (and possible: `Proposal.asks_payment_first`) it waits
+    for payment, else it is booked. A proposal that asked for payment
+    before payments were possible is booked at once: waiting for a payment
+    nobody can make would only let the time lapse."""
     now = now or timezone.now()
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
@@ -327,7 +354,7 @@ def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: da
             raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
         for other in proposal.appointments.filter(status=S.PROPOSED).exclude(pk=appointment.pk):
             appointment_transition(appointment=other, to=S.DECLINED, by=by, reason="Another time was chosen")
-        if proposal.payment_required:
+        if proposal.asks_payment_first:
             deadline = min(now + PAYMENT_WINDOW, appointment.starts_at)
             chosen = appointment_transition(appointment=appointment, to=S.AWAITING_PAYMENT, by=by, expires_at=deadline)
         else:

@@ -8,11 +8,11 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from core.portals import Portal, portal_required
+from core.timeutils import format_date
 from organizations.selectors import organization_get_for_admin
 from specialists.services import specialist_profile_get_or_create
 
@@ -90,7 +90,7 @@ def override_create_view(request):
             messages.success(
                 request,
                 _("%(kind)s on %(date)s added.")
-                % {"kind": override.get_kind_display(), "date": date_format(override.date_on, "D j M Y")},
+                % {"kind": override.get_kind_display(), "date": format_date(override.date_on, "year")},
             )
             return redirect(_week_url(calendar.monday_of(override.date_on)))
     return _render_calendar(request, profile, request.POST.get("week"), override_form=form, status=422)
@@ -105,7 +105,7 @@ def override_delete_view(request, public_id):
     messages.success(
         request,
         _("%(kind)s on %(date)s removed.")
-        % {"kind": override.get_kind_display(), "date": date_format(override.date_on, "D j M Y")},
+        % {"kind": override.get_kind_display(), "date": format_date(override.date_on, "year")},
     )
     return redirect(_week_url(calendar.monday_of(override.date_on)))
 
@@ -169,7 +169,7 @@ def feed_view(request, token):
     events = [
         ics.appointment_event(
             appointment,
-            summary=_("Session with %(name)s") % {"name": appointment.patient.display_name},
+            summary=calendar.feed_summary(appointment),
             description=_("Details in Daraport: %(url)s") % {"url": url},
             url=url,
             status=status,
@@ -180,7 +180,7 @@ def feed_view(request, token):
     body = ics.calendar(events, name=_("Daraport sessions"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="daraport-sessions.ics"'
-    # Patient names inside: never in a shared cache; calendar servers poll.
+    # Patients' initials inside: never in a shared cache; calendar servers poll.
     response["Cache-Control"] = "private, max-age=300"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response

@@ -15,6 +15,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET
 from core.models import AuditLog
 from core.portals import Portal, portal_required
 from core.services import audit_record
+from core.timeutils import INPUT_YEARS, validate_date_in_range
 from organizations.selectors import organization_get_for_admin
 
 from ..readiness import BOARD_ROW_LIMIT, board_filter_choices, status_board
@@ -52,12 +54,21 @@ def _date(raw: str, label: str, notices: list[str]) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         notices.append(
             _("We ignored the %(field)s date: we could not read “%(value)s”.") % {"field": label, "value": raw}
         )
         return None
+    try:
+        validate_date_in_range(day)  # days are added to it: the year 9999 would overflow
+    except ValidationError:
+        notices.append(
+            _("We ignored the %(field)s date: please pick one within %(years)d years of today.")
+            % {"field": label, "years": INPUT_YEARS}
+        )
+        return None
+    return day
 
 
 def _pick(raw: str, options, label: str, notices: list[str]):

@@ -8,6 +8,7 @@ an answer that lost a race 409, and nothing is written either way.
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date
 from email.utils import parseaddr
 
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from core.portals import Portal, portal_required
+from core.returns import with_return
 from core.services import audit_read
 from core.timeutils import format_short, to_zone
 
@@ -33,11 +35,13 @@ from ..forms.patient import (
     ProposalDeclineForm,
     RescheduleForm,
     SlotForm,
+    picked_start,
 )
 from ..http import refusal_status
 from ..ics import appointment_invite
 from ..models import Proposal
-from ..readiness import booking_blockers, readiness_annotate
+from ..readiness import blockers_text, booking_blockers, readiness_annotate
+from ..returns import book_url
 from ..selectors import cancellation_window_hours
 from ..selectors_patient import (
     appointment_events_for_patient,
@@ -46,9 +50,12 @@ from ..selectors_patient import (
     bookable_offering_get,
     bookable_specialist_get,
     cancellation_policy_text,
+    hold_has_lapsed,
     nearest_slot_times,
     proposal_get_for_patient,
     slot_page_for_offering,
+    slot_time,
+    times_after_lapsed_hold,
 )
 from ..services import (
     HOLD_MINUTES,
@@ -60,6 +67,7 @@ from ..services import (
     appointment_request,
     appointment_reschedule,
     availability_request_create,
+    check_bookable,
     is_late_cancellation,
     proposal_decline,
 )
@@ -86,6 +94,11 @@ def _see_other(url: str) -> HttpResponseRedirect:
 
 def _appointment_url(appointment) -> str:
     return reverse("booking:patient-appointment", args=[appointment.public_id])
+
+
+def _flow_url(return_url: str) -> str:
+    """The guided consents flow, coming back to `return_url` when done."""
+    return with_return(reverse("consents:flow"), return_url)
 
 
 def _from_on(request) -> date | None:
@@ -115,12 +128,11 @@ def _picker_context(request, *, offering, action_url, picker_url, from_on=None, 
 def _book_context(request, offering, *, from_on=None, **extra) -> dict:
     on_request = offering.booking_mode == offering.BookingMode.ON_REQUEST
     action = "booking:request-time" if on_request else "booking:book"
-    book_url = reverse("booking:book", args=[offering.public_id])
     context = _picker_context(
         request,
         offering=offering,
         action_url=reverse(action, args=[offering.public_id]),
-        picker_url=book_url,
+        picker_url=book_url(offering),
         from_on=from_on,
     )
     ask_url = reverse("booking:availability-request", args=[offering.specialist.slug])
@@ -140,26 +152,33 @@ def _render_picker(request, template: str, context: dict, status: int = 200):
     return render(request, template, context, status=status)
 
 
-def _consents_first(request, offering):
-    """Items due before the first booking block it: a redirect to the
-    guided flow saying what to do first, or None when there is nothing."""
+def _before_booking(request, offering) -> dict:
+    """What the book page says before any time is picked: what is due
+    first (picking a time still works: it waits while the patient sees to
+    it), and for a request, the time picked before that detour."""
+    context = {}
+    picked = picked_start(request.GET.get("at")) if offering.booking_mode == offering.BookingMode.ON_REQUEST else None
     blockers = booking_blockers(patient=request.user, offering=offering)
-    if not blockers:
-        return None
-    titles = ", ".join(item.title for item in blockers)
-    if all(item.kind == "consent" for item in blockers):
-        text = _("Before booking with %(name)s, please sign: %(items)s.")
+    if blockers:
+        context.update(
+            blockers_text=blockers_text(offering.specialist, blockers),
+            flow_url=_flow_url(book_url(offering, picked)),
+        )
+    if picked is None:
+        return context
+    try:
+        check_bookable(offering=offering, starts_at=picked, now=timezone.now())
+    except ValidationError:
+        nearest = nearest_slot_times(offering=offering, around=picked, viewer_zone=request.user.timezone)
+        error = _("The time you picked is no longer free. Here are the nearest free times.")
+        context.update(error=error, nearest=nearest, taken=True)
     else:
-        text = _("Before booking with %(name)s, please complete: %(items)s.")
-    messages.warning(request, text % {"name": offering.specialist.display_name, "items": titles})
-    return _see_other(reverse("consents:flow"))
+        context["picked"] = slot_time(picked, zoneinfo.ZoneInfo(request.user.timezone))
+    return context
 
 
 def _pick(request, offering, *, service):
     """Book or request the posted time, or show the picker again saying why not."""
-    first = _consents_first(request, offering)
-    if first is not None:
-        return first
     form = SlotForm(request.POST)
     if not form.is_valid():
         return render(request, BOOK_TEMPLATE, _book_context(request, offering, form=form), status=422)
@@ -175,6 +194,10 @@ def _pick(request, offering, *, service):
         )
         return render(request, BOOK_TEMPLATE, context, status=409)
     except ValidationError as error:
+        if getattr(error, "code", None) == "not_ready":
+            # A request waits for what is due first: the flow, then back to this time.
+            messages.warning(request, error.messages[0])
+            return _see_other(_flow_url(book_url(offering, starts_at)))
         context = _book_context(request, offering, error=error.messages[0])
         return render(request, BOOK_TEMPLATE, context, status=422)
     return appointment
@@ -184,13 +207,22 @@ def _pick(request, offering, *, service):
 @vary_on_headers("HX-Request")
 @portal_required(Portal.PATIENT)
 def book_view(request, public_id):
-    """The free times of one offering; a picked time is held for the patient."""
+    """The free times of one offering; a picked time is held for the patient.
+    With a consent or form due before booking, the patient goes through
+    the guided flow while the time is held, and comes back to confirm."""
     offering = bookable_offering_get(patient=request.user, public_id=public_id)
     if request.method == "GET":
-        return _render_picker(request, BOOK_TEMPLATE, _book_context(request, offering, from_on=_from_on(request)))
+        extra = {} if request.htmx and not request.htmx.boosted else _before_booking(request, offering)
+        return _render_picker(
+            request, BOOK_TEMPLATE, _book_context(request, offering, from_on=_from_on(request), **extra)
+        )
     result = _pick(request, offering, service=appointment_hold)
     if isinstance(result, HttpResponse):
         return result
+    blockers = booking_blockers(patient=request.user, offering=offering)
+    if blockers:  # the flow's page says until when the time is held
+        messages.info(request, blockers_text(offering.specialist, blockers))
+        return _see_other(_flow_url(_appointment_url(result)))
     return _see_other(_appointment_url(result))
 
 
@@ -215,8 +247,13 @@ def request_time_view(request, public_id):
 
 def _hold_gone(request, appointment, message: str):
     """The hold is no longer there to confirm or release: say so, and offer
-    the way back to the times."""
-    context = {"appointment": appointment, "message": message}
+    the free times nearest to it."""
+    context = {
+        "appointment": appointment,
+        "message": message,
+        "nearest": times_after_lapsed_hold(hold=appointment, viewer_zone=request.user.timezone),
+        "book_url": book_url(appointment.offering),
+    }
     return render(request, "booking/patient/hold_gone.html", context, status=409)
 
 
@@ -229,8 +266,11 @@ def hold_confirm_view(request, public_id):
     try:
         appointment_hold_confirm(appointment=appointment, by=request.user)
     except ValidationError as error:
+        if getattr(error, "code", None) == "not_ready":  # still held: the page says what to do first
+            context = _detail_context(request, appointment, error=error.messages[0])
+            return render(request, DETAIL_TEMPLATE, context, status=409)
         return _hold_gone(request, appointment, error.messages[0])
-    messages.success(request, _("Booked. We have emailed you the details."))
+    messages.success(request, _("Booked. We will email you the details."))
     return _see_other(_appointment_url(appointment))
 
 
@@ -256,19 +296,36 @@ def appointment_list_view(request):
     return render(request, "booking/patient/appointment_list.html", {"sections": sections})
 
 
+def _hold_context(request, appointment, events, now) -> dict:
+    """A hold's part of its page: what is due before it can be confirmed
+    while it runs, the nearest free times once it ran out."""
+    running = appointment.status == S.HELD and appointment.expires_at > now
+    context = {"hold_running": running, "hold_lapsed": hold_has_lapsed(appointment, events, now)}
+    if running:
+        blockers = booking_blockers(patient=request.user, offering=appointment.offering)
+        context.update(hold_blockers=blockers, complete_url=_flow_url(_appointment_url(appointment)))
+    elif context["hold_lapsed"]:
+        context.update(
+            nearest=times_after_lapsed_hold(hold=appointment, viewer_zone=request.user.timezone),
+            book_url=book_url(appointment.offering),
+        )
+    return context
+
+
 def _detail_context(request, appointment, **extra) -> dict:
     now = timezone.now()
     is_live_time = appointment.starts_at > now
+    events = appointment_events_for_patient(appointment=appointment)
     context = {
         "appointment": appointment,
         "specialist": appointment.specialist,
-        "events": appointment_events_for_patient(appointment=appointment),
+        "events": events,
         "policy": cancellation_policy_text(appointment.specialist),
         "window_hours": cancellation_window_hours(appointment.specialist),
         "specialist_time": format_short(appointment.starts_at, appointment.specialist_timezone),
         "patient_zone": request.user.timezone,
         "hold_minutes": HOLD_MINUTES,
-        "hold_running": appointment.status == S.HELD and appointment.expires_at and appointment.expires_at > now,
+        **_hold_context(request, appointment, events, now),
         "can_cancel": appointment.status in CANCELLABLE and (is_live_time or appointment.status == S.REQUESTED),
         "can_reschedule": appointment.status in RESCHEDULABLE and is_live_time,
         "can_add_to_calendar": appointment.status in CALENDAR_STATUSES,

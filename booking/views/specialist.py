@@ -254,6 +254,7 @@ def _proposal_form(request, profile, answering, now):
         request.POST if request.method == "POST" else None,
         patients=[] if answering else patients_of_specialist(profile),
         offerings=offerings,
+        organization=profile.organization,
         zone_name=request.user.timezone,
         now=now,
         fixed_patient=answering.patient if answering else None,

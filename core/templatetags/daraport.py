@@ -1,6 +1,7 @@
 from django import template
 
 from core.money import Money
+from core.timeutils import format_date, format_datetime, format_time
 
 register = template.Library()
 
@@ -11,3 +12,28 @@ def money(amount_minor, currency: str) -> str:
     if amount_minor is None:
         return ""
     return Money(int(amount_minor), currency).format()
+
+
+# The one way pages show dates and times, in the viewer's zone (Django puts
+# a moment there before these filters see it). The style is one of
+# core.timeutils.DATE_STYLES: "", "year", "long" or "long year".
+
+
+@register.filter(expects_localtime=True)
+def day(value, style: str = "") -> str:
+    """`{{ appointment.starts_at|day }}` → "Tue 24 Nov"; `|day:"long year"`
+    → "Tuesday 24 November 2026"."""
+    return format_date(value, style) if value not in (None, "") else ""
+
+
+@register.filter(expects_localtime=True)
+def day_time(value, style: str = "") -> str:
+    """`{{ appointment.starts_at|day_time }}` → "Tue 24 Nov, 09:00";
+    `|day_time:"year"` → "Tue 24 Nov 2026, 09:00"."""
+    return format_datetime(value, style) if value not in (None, "") else ""
+
+
+@register.filter(expects_localtime=True)
+def clock(value) -> str:
+    """`{{ appointment.starts_at|clock }}` → "09:00"."""
+    return format_time(value) if value not in (None, "") else ""

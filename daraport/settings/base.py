@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Before anything loads the session or the user (see its docstring).
+    "core.middleware.RefuseNulMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "core.middleware.SessionTimeoutMiddleware",
@@ -108,6 +110,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "core.context_processors.portal_shell",
                 "messaging.context_processors.unread",
+                "consents.context_processors.authoring",
                 "organizations.context_processors.brand",
             ],
         },
@@ -170,7 +173,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
     if CELERY_BROKER_URL == "filesystem://"
-    else {"socket_connect_timeout": 2, "socket_timeout": 5}
+    # max_retries 0: a publish fails at once while Redis is down instead of
+    # kombu retrying the connection for seconds inside a request; the
+    # outbox (core.outbox) keeps the work and its sweep sends it later.
+    else {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 0}
 )
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = False
@@ -205,6 +211,9 @@ ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 300
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# "Send a new code" on the code pages (a couple of times per attempt).
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "organizations.forms.SignupForm"
 ACCOUNT_LOGOUT_ON_GET = False
@@ -280,6 +289,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Dates and times read one way everywhere (core/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["core.formats"]
 
 # --- Files ------------------------------------------------------------------
 STATIC_URL = "/static/"

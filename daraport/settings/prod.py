@@ -7,10 +7,14 @@ defaults. SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL are required.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASE_URL, REDIS_URL, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, SECRET_KEY, env
 
 if SECRET_KEY.startswith("embedded-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) to a long random value.")
+if "*" in ALLOWED_HOSTS:
+    # Any Host header would be believed: in the links of emails (password
+    # resets) and in the origin check of WebSockets.
+    raise ImproperlyConfigured("Set ALLOWED_HOSTS to your domain names, not '*'.")
 if not DATABASE_URL or not REDIS_URL:
     raise ImproperlyConfigured("Production needs DATABASE_URL and REDIS_URL.")
 

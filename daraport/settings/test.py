@@ -28,4 +28,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # own threads, and an in-memory database shared across threads refuses a
     # second writer at once ("table is locked") where a file waits its turn.
     (BASE_DIR / "var").mkdir(exist_ok=True)
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": env.str("SQLITE_TEST_PATH", default=str(BASE_DIR / "var" / "test.sqlite3"))}

@@ -25,7 +25,7 @@ from ..selectors import (
     directory_tag_list,
     specialist_directory,
     specialist_is_in_care_with,
-    specialist_list_for_compare,
+    specialist_list_by_slugs,
     specialist_profile_get_for_viewer,
 )
 
@@ -52,13 +52,13 @@ def directory_view(request):
         "notices": form.notices,
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
-        "times_in_utc": _times_in_utc(request),
+        "times_in_utc": times_in_utc(request),
         "can_book": not request.user.is_authenticated or has_portal(request.user, Portal.PATIENT),
     }
     return render(request, template, context)
 
 
-def _times_in_utc(request) -> bool:
+def times_in_utc(request) -> bool:
     """Whether times render in UTC (and must say so): the time zone
     middleware shows a signed-in person's own zone; for anyone else the
     server knows none (the directory's script, static/js/directory.js,
@@ -85,7 +85,7 @@ def profile_view(request, slug):
         "is_patient": is_patient,
         "in_care": is_patient and specialist_is_in_care_with(patient=request.user, profile=profile),
         # With `profile.next_available_at` (discovery.selectors): say "UTC" after it when set.
-        "times_in_utc": _times_in_utc(request),
+        "times_in_utc": times_in_utc(request),
     }
     return render(request, "discovery/public/profile.html", context)
 
@@ -97,7 +97,7 @@ def compare_view(request):
     if len(slugs) > COMPARE_MAX:
         notices.append(_("You can compare up to three specialists; we kept the first three."))
         slugs = slugs[:COMPARE_MAX]
-    profiles = specialist_list_for_compare(viewer=request.user, slugs=slugs)
+    profiles = specialist_list_by_slugs(viewer=request.user, slugs=slugs)
     if len(profiles) < len(slugs):
         notices.append(_("We could not find one of the specialists you picked; they may have left the directory."))
     compare_url = reverse("discovery:compare")

@@ -1,13 +1,17 @@
 """Patient-side discovery: the matching questionnaire, its shortlist,
 choosing a specialist, and joining a program."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from care.models import CareRelationship
+from care.selectors import care_relationship_list_for_patient
 from core.portals import Portal, portal_required
 from core.ratelimit import allow
 from organizations.models import Program, ProgramEnrolment
@@ -18,9 +22,16 @@ from patients.services import intake_record_answers
 
 from .. import services
 from ..forms import EnrolmentCodeForm
-from ..matching import shortlist_for_patient
-from ..questionnaire import MatchingForm, context_for_patient, criteria_from_intake, initial_from_intake
-from .directory import visible_profile
+from ..matching import Shortlist, shortlist_for_patient
+from ..questionnaire import (
+    MatchingForm,
+    answers_summary,
+    context_for_patient,
+    criteria_from_intake,
+    initial_from_intake,
+)
+from ..selectors import specialist_list_by_slugs
+from .directory import times_in_utc, visible_profile
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,9 +51,8 @@ def match_view(request):
         intake = intake_record_answers(user=request.user, answers=form.answers(), currency=context.currency)
         allocating = [p for p in context.programs if p.assignment_rule == Program.AssignmentRule.BEST_MATCH]
         if allocating:
-            matches = shortlist_for_patient(
-                user=request.user, criteria=criteria_from_intake(intake, currency=context.currency), limit=None
-            )
+            criteria = criteria_from_intake(intake, currency=context.currency, keys=context.question_keys)
+            matches = shortlist_for_patient(user=request.user, criteria=criteria, limit=None).matches
             return _after_assignment(
                 request,
                 allocating[0],
@@ -55,15 +65,55 @@ def match_view(request):
 @require_GET
 @portal_required(Portal.PATIENT)
 def match_results_view(request):
-    """The ranked shortlist, each with the reasons it fits."""
+    """The ranked shortlist as directory cards, each with the reasons it
+    fits and what it does not meet, under the answers it was made from. A
+    short one says which answers cut it; `?widen=` relaxes one of them."""
     intake = intake_get_for_user(user=request.user)
     if intake is None:
         return redirect("discovery:match")
     context = context_for_patient(user=request.user)
+    criteria = criteria_from_intake(intake, currency=context.currency, keys=context.question_keys)
     shortlist = shortlist_for_patient(
-        user=request.user, criteria=criteria_from_intake(intake, currency=context.currency)
+        user=request.user, criteria=criteria, widen=frozenset(request.GET.getlist("widen"))
     )
-    return render(request, "discovery/patient/match_results.html", {"shortlist": shortlist})
+    return render(
+        request,
+        "discovery/patient/match_results.html",
+        {
+            "shortlist": shortlist,
+            "cards": _cards(request, shortlist),
+            "answers": answers_summary(criteria, keys=context.question_keys, names=shortlist.names),
+            "widen_offers": _widen_offers(shortlist),
+            "times_in_utc": times_in_utc(request),
+        },
+    )
+
+
+def _cards(request, shortlist: Shortlist) -> list[tuple]:
+    """(match, profile, in care) for each match: what its directory card
+    shows, and whether the patient already sees them (no "Choose" then)."""
+    slugs = [match.candidate.slug for match in shortlist.matches]
+    profiles = {profile.slug: profile for profile in specialist_list_by_slugs(viewer=request.user, slugs=slugs)}
+    in_care = set(care_relationship_list_for_patient(user=request.user).values_list("specialist_id", flat=True))
+    return [
+        (match, profiles[match.candidate.slug], match.candidate.id in in_care)
+        for match in shortlist.matches
+        if match.candidate.slug in profiles
+    ]
+
+
+def _widen_offers(shortlist: Shortlist) -> list[dict]:
+    """One link per constraint that would let more people in, each keeping
+    what is already widened."""
+    results = reverse("discovery:match-results")
+    return [
+        {
+            "label": shortlist.widen_label(constraint),
+            "count": count,
+            "url": f"{results}?{urlencode([('widen', c) for c in sorted(shortlist.widen | {constraint})])}",
+        }
+        for constraint, count in shortlist.more_if_widened.items()
+    ]
 
 
 @require_POST

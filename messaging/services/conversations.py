@@ -34,13 +34,16 @@ def conversation_open(*, relationship: CareRelationship) -> Conversation:
 
 
 @transaction.atomic
-def conversation_close_for_patient(*, relationship: CareRelationship) -> Conversation | None:
-    """The relationship ended: the patient keeps reading but no longer
-    posts, and their live connections are told to close."""
+def conversation_close(*, relationship: CareRelationship) -> Conversation | None:
+    """The relationship ended: both sides keep the history to read, neither
+    posts any more (the thread's panel arranges nothing either), and every
+    open socket of the conversation is told to close at once.
+    """
     conversation = Conversation.objects.filter(relationship=relationship).first()
     if conversation is None:
         return None
-    remove_perm(POST, relationship.patient, conversation)
+    for user in (relationship.patient, relationship.specialist.user):
+        remove_perm(POST, user, conversation)
     journey_event_record(actor=None, verb="conversation.closed", obj=conversation)
     transaction.on_commit(lambda: broadcast(conversation, {"type": "conversation.closed"}))
     return conversation

@@ -7,6 +7,12 @@ MESSAGE_EMAIL_DELAY_MINUTES, not yet read, and newer than the last email
 about that conversation. Each such marker gets one email and `emailed_at`
 moves to now, so a burst of messages sends one email and a message after it
 (left unread as long) sends the next.
+
+Sent at most once, even across a crash: the marker is claimed
+(`email_claimed_at`, committed), the email sent, then `emailed_at` moved. A
+send that fails releases the claim for the next sweep; a claim nobody
+finished (the worker was killed, maybe after the mail server took the
+email) counts as sent, and is logged.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import DateTimeField, Exists, OuterRef, Value
+from django.db.models import DateTimeField, Exists, F, OuterRef, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -30,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 # Before any message: stands for "never" in the comparisons below.
 _NEVER = Value(datetime(2000, 1, 1, tzinfo=UTC), output_field=DateTimeField())
+# A claim older than this was left by a worker that stopped mid-send.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 
 
 def _due_markers(now: datetime):
@@ -65,6 +73,7 @@ def _claim_next(now: datetime, passed_over: set[int]) -> ReadMarker | None:
     """
     return (
         _due_markers(now)
+        .filter(email_claimed_at__isnull=True)
         .exclude(pk__in=passed_over)
         .select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked, of=("self",))
         .select_related("user", "conversation__relationship__specialist__organization")
@@ -109,32 +118,57 @@ def unread_message_email(marker: ReadMarker) -> EmailMultiAlternatives:
     return message
 
 
+def _claim_next_due(now: datetime, passed_over: set[int]) -> ReadMarker | None:
+    """Claim the next due marker and commit the claim; None when none is
+    left."""
+    while True:
+        with transaction.atomic():
+            marker = _claim_next(now, passed_over)
+            if marker is None:
+                return None
+            if not _still_due(marker, now):
+                passed_over.add(marker.pk)
+                continue
+            marker.email_claimed_at = now
+            marker.save(update_fields=["email_claimed_at"])
+            return marker
+
+
+def _settle_interrupted(now: datetime) -> None:
+    """Claims left by a worker that stopped mid-send: the email may have
+    gone out, so it counts as sent (`emailed_at` moves to the claim) and is
+    not sent again; each is logged for an operator."""
+    stale = ReadMarker.objects.filter(email_claimed_at__lt=now - CLAIM_TIMEOUT)
+    for pk in stale.values_list("pk", flat=True):
+        logger.error("unread-message email of read marker %s was interrupted mid-send and is not sent again", pk)
+    stale.update(emailed_at=F("email_claimed_at"), email_claimed_at=None)
+
+
 def unread_message_emails_send(*, now: datetime | None = None, limit: int = 500) -> int:
     """Email each participant with messages unread past the delay, once per
     burst; returns how many emails went out.
 
-    Each marker is claimed, emailed and marked in its own transaction, so
-    a worker that dies mid-sweep repeats at most the one email it was
-    sending. A marker whose email fails stays due for the next sweep.
+    Each marker is claimed in a transaction of its own, emailed, then
+    marked: a worker that dies mid-send leaves its claim, and the email it
+    may have sent is not sent again. A marker whose email fails is
+    released and stays due for the next sweep.
     """
     now = now or timezone.now()
+    _settle_interrupted(now)
     sent = 0
     passed_over: set[int] = set()
     for _attempt in range(limit):
-        with transaction.atomic():
-            marker = _claim_next(now, passed_over)
-            if marker is None:
-                break
-            if not _still_due(marker, now):
-                passed_over.add(marker.pk)
-                continue
-            try:
-                unread_message_email(marker).send()
-            except Exception:
-                logger.exception("unread-message email of read marker %s failed", marker.pk)
-                passed_over.add(marker.pk)
-                continue
-            marker.emailed_at = now
-            marker.save(update_fields=["emailed_at"])
-            sent += 1
+        marker = _claim_next_due(now, passed_over)
+        if marker is None:
+            break
+        claimed = ReadMarker.objects.filter(pk=marker.pk)
+        try:
+            unread_message_email(marker).send()
+        except Exception:
+            logger.exception("unread-message email of read marker %s failed", marker.pk)
+            claimed.update(email_claimed_at=None)
+            passed_over.add(marker.pk)
+            continue
+        claimed.update(emailed_at=now, email_claimed_at=None)
+        sent += 1
     return sent

@@ -1,13 +1,23 @@
+import logging
 import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
+
+from core import ratelimit
 
 from ..models import MESSAGE_MAX_LENGTH, Conversation, Message, ReadMarker
 from ..realtime import broadcast, tell_user
 from .conversations import POST
+
+logger = logging.getLogger(__name__)
+
+# A person writes a few messages a minute; more than this is a script.
+SEND_LIMIT = 20
+SEND_WINDOW_SECONDS = 60
 
 
 def _participants(conversation: Conversation) -> list[int]:
@@ -42,11 +52,29 @@ def _store(message: Message) -> Message:
     return message
 
 
+def _within_send_limit(author) -> bool:
+    """Count one message of `author` against SEND_LIMIT per window.
+
+    With the cache down the message goes through: losing messages for the
+    length of an outage would hurt more than a burst that is not slowed.
+    """
+    try:
+        return ratelimit.allow(f"message:{author.pk}", limit=SEND_LIMIT, window_seconds=SEND_WINDOW_SECONDS)
+    except RedisError as error:
+        logger.warning("message rate limit not checked: cache unavailable (%s)", type(error).__name__)
+        return True
+
+
 def message_post(
     *, conversation: Conversation, author, text: str, client_id: uuid.UUID | None = None, attachment=None
 ) -> Message:
     """A participant's message: plain text (up to 10,000 characters) and/or
-    one checked attachment (`messaging.attachments.checked_upload`)."""
+    one checked attachment (`messaging.attachments.checked_upload`).
+
+    Each sender may post SEND_LIMIT messages a minute, over HTTP and the
+    socket together; beyond that a ValidationError with code
+    "rate_limited" is raised and nothing is stored.
+    """
     if not author.has_perm(POST, conversation):
         raise PermissionDenied(_("You can no longer write in this conversation."))
     text = (text or "").strip()
@@ -54,6 +82,10 @@ def message_post(
         raise ValidationError({"text": _("Please write a message.")})
     if len(text) > MESSAGE_MAX_LENGTH:
         raise ValidationError({"text": _("Please keep a message under %(n)d characters.") % {"n": MESSAGE_MAX_LENGTH}})
+    if not _within_send_limit(author):
+        raise ValidationError(
+            _("You are sending messages very quickly. Please wait a minute, then send again."), code="rate_limited"
+        )
     message = Message(conversation=conversation, author=author, text=text, client_id=client_id)
     if attachment is not None:
         message.attachment = attachment.file

@@ -280,13 +280,15 @@
       if (socket) socket.close();
     },
     closed: () => {
-      // The relationship ended: this side may only read from now on.
+      // The relationship ended: this side may only read from now on, and
+      // the side panel drops its actions.
       stopped = true;
       if (form) {
         const note = element("p", "message message-warning thread-closed", data.labelClosed || "");
         note.setAttribute("role", "status");
         form.replaceWith(note);
       }
+      document.body.dispatchEvent(new CustomEvent("panel-refresh"));
       if (socket) socket.close();
     },
   };

@@ -1,11 +1,13 @@
 import pytest
 import time_machine
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
 from organizations.models import Membership, TermsAcceptance
 from organizations.services import terms_publish
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,28 @@ def test_weak_passwords_are_refused(client, org, documents):
     response = client.post(reverse("account_signup"), _form(documents, password1="password"))
     assert response.status_code == 422
     assert not User.objects.exists()
+
+
+def test_an_email_with_an_account_costs_the_same_work_as_a_new_one(client, org, documents, monkeypatch):
+    """Both answers hash a password once and send one email: the time they
+    take does not tell which emails have an account (bench/signup.py
+    measures it)."""
+    UserFactory(email="known@example.test")
+    hashed = []
+    encode = MD5PasswordHasher.encode
+
+    def counting(self, password, salt):
+        hashed.append(password)
+        return encode(self, password, salt)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counting)
+    work = {}
+    for email in ("known@example.test", "new@example.test"):
+        hashed.clear()
+        mail.outbox.clear()
+        response = client.post(reverse("account_signup"), _form(documents, email=email))
+        client.logout()
+        work[email] = (response.status_code, response["Location"], len(hashed), [m.to for m in mail.outbox])
+    assert work["known@example.test"] == (302, reverse("account_email_verification_sent"), 1, [["known@example.test"]])
+    assert work["new@example.test"] == (302, reverse("account_email_verification_sent"), 1, [["new@example.test"]])
+    assert User.objects.filter(email="known@example.test").count() == 1

@@ -7,7 +7,13 @@ import time_machine
 from django.urls import reverse
 
 from booking import services
-from booking.nextsteps import NEXT_SESSION_PRIORITY, PAYMENT_PRIORITY, PROPOSAL_PRIORITY, patient_steps
+from booking.nextsteps import (
+    HOLD_PRIORITY,
+    NEXT_SESSION_PRIORITY,
+    PAYMENT_PRIORITY,
+    PROPOSAL_PRIORITY,
+    patient_steps,
+)
 from core import nextsteps
 from core.portals import Portal
 from organizations.models import Membership
@@ -85,7 +91,7 @@ def test_an_expired_or_answered_proposal_has_no_card(patient, offering, frozen):
     assert list(patient_steps(user=patient)) == []
 
 
-def test_a_payment_due_gets_its_own_card(patient, offering):
+def test_a_payment_due_gets_its_own_card(patient, offering, payments_available):
     due = AppointmentFactory(
         patient=patient,
         offering=offering,
@@ -106,10 +112,46 @@ def test_a_lapsed_payment_or_a_past_session_has_no_card(patient, offering):
     assert list(patient_steps(user=patient)) == []
 
 
-def test_the_cards_cost_two_queries(patient, offering, django_assert_num_queries):
+def test_without_payments_a_booking_awaiting_one_says_so_truthfully(patient, offering):
+    due = AppointmentFactory(
+        patient=patient,
+        offering=offering,
+        awaiting_payment=True,
+        starts_at=TUESDAY_9,
+        expires_at=NOW + timedelta(hours=20),
+    )
+    [step] = patient_steps(user=patient)
+    assert step.title == "Your session on Tue 24 Nov, 09:00 is reserved, not confirmed yet"
+    assert step.body == (
+        "Online payment is not available yet. The time is reserved for you until Sat 21 Nov, 03:00, then released. "
+        "Please message Lena Berg about it."
+    )
+    assert "pay by" not in step.body
+    assert step.url == reverse("booking:patient-appointment", args=[due.public_id])
+
+
+def test_a_time_held_and_not_confirmed_comes_first_with_continue(patient, offering, frozen):
+    AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9 + timedelta(days=1))
+    propose(patient, offering, starts_at=TUESDAY_9 + timedelta(days=2))
+    hold = AppointmentFactory(
+        patient=patient, offering=offering, held=True, starts_at=TUESDAY_9, expires_at=NOW + timedelta(minutes=10)
+    )
+    step = nextsteps.home_cards(Portal.PATIENT, user=patient)["primary_step"]
+    assert step.title == "Not booked yet: Tue 24 Nov, 09:00 with Lena Berg"
+    assert step.body == "We are holding this time for you until 07:10. Confirm it before then, or it is released."
+    assert (step.cta, step.priority) == ("Continue", HOLD_PRIORITY)
+    assert step.url == reverse("booking:patient-appointment", args=[hold.public_id])
+    frozen.shift(timedelta(minutes=11))  # the hold ran out: no card
+    assert [s.title for s in patient_steps(user=patient) if s.priority == HOLD_PRIORITY] == []
+
+
+def test_the_cards_cost_three_queries(patient, offering, django_assert_num_queries):
     AppointmentFactory(patient=patient, offering=offering, confirmed=True, starts_at=TUESDAY_9)
     propose(patient, offering, starts_at=TUESDAY_9 + timedelta(days=1))
-    with django_assert_num_queries(2):
+    AppointmentFactory(
+        patient=patient, offering=offering, held=True, starts_at=TUESDAY_9 + timedelta(days=2), expires_at=NOW
+    )
+    with django_assert_num_queries(3):
         assert len(list(patient_steps(user=patient))) == 2
 
 

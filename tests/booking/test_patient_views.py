@@ -341,7 +341,7 @@ def test_confirming_a_hold_books_it(patient_client, patient, offering):
     assert response.redirect_chain == [(detail_url(appointment), 303)]
     assert statuses(appointment) == [S.CONFIRMED]
     html = response.content.decode()
-    assert "Booked. We have emailed you the details." in html
+    assert "Booked. We will email you the details." in html
     assert "Confirmed" in html
     assert "Add to calendar" in html
 
@@ -453,7 +453,11 @@ def test_the_list_groups_what_waits_what_is_coming_and_what_is_past(patient_clie
     assert "Waiting for you" in html
     assert "Lena Berg proposed 2 times" in html
     assert "Please answer by Sat 21 Nov, 07:00." in html  # noon UTC tomorrow, in New York
-    assert "Payment due" in html
+    # No payments yet: the booking awaiting one says so, with no way to pay promised.
+    assert "Reserved, not confirmed yet: Mon 23 Nov, 05:00 with Lena Berg" in html
+    assert "Online payment is not available yet. The time is reserved until Fri 20 Nov, 10:00, then released." in html
+    assert "Please message Lena Berg about it." in html
+    assert "View and pay" not in html and "Payment due" not in html
     assert "Mon 23 Nov 2026" in html and "03:00" in html  # in the patient's zone
     assert "Past and cancelled" in html
 
@@ -701,7 +705,9 @@ def proposal_url(proposal, name="booking:patient-proposal"):
     return reverse(name, args=[proposal.public_id])
 
 
-def test_the_proposal_page_shows_the_note_times_deadline_and_payment(patient_client, patient, offering):
+def test_the_proposal_page_shows_the_note_times_deadline_and_payment(
+    patient_client, patient, offering, payments_available
+):
     proposal = proposal_for(patient, offering, times=[TUESDAY_9, TUESDAY_9 + timedelta(hours=2)], payment_required=True)
     response = patient_client.get(proposal_url(proposal))
     assert response.status_code == 200
@@ -734,10 +740,10 @@ def test_accepting_a_time_books_it_and_releases_the_others(patient_client, patie
     )
     assert response.redirect_chain == [(detail_url(second), 303)]
     assert statuses(first, second) == [S.DECLINED, S.CONFIRMED]
-    assert "Booked. We have emailed you the details." in response.content.decode()
+    assert "Booked. We will email you the details." in response.content.decode()
 
 
-def test_accepting_with_payment_required_waits_for_payment(patient_client, patient, offering):
+def test_accepting_with_payment_required_waits_for_payment(patient_client, patient, offering, payments_available):
     proposal = proposal_for(patient, offering, payment_required=True)
     option = proposal.appointments.get()
     response = patient_client.post(

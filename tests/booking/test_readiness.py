@@ -17,6 +17,7 @@ from consents.models import ConsentVersion, FormResponse, RequiredBefore
 from consents.schema import template_schema
 from consents.selectors import requirements_for, requirements_for_many
 from core.models import AuditLog
+from core.returns import with_return
 from organizations.models import Membership
 from tests.accounts.factories import enable_totp
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory, BookingSettingsFactory
@@ -259,7 +260,7 @@ def test_the_panel_lists_each_item_with_its_state_and_score(client, org, special
     client.force_login(specialist.user)
     html = client.get(reverse("booking:specialist-appointment", args=[appointment.public_id])).content.decode()
     assert "Before the session" in html
-    assert "Signed on 18 Nov 2026" in html
+    assert "Signed on Wed 18 Nov 2026" in html
     assert "Pending" in html
     assert "Score 12 of 27 · Moderate" in html
     assert "In progress" in html and "Not started" in html
@@ -271,15 +272,19 @@ def test_the_panel_lists_each_item_with_its_state_and_score(client, org, special
 # --- Gating self-booking -------------------------------------------------------------
 
 
-def test_a_consent_due_before_booking_sends_the_patient_to_sign_first(client, org, offering, patient):
+def test_a_consent_due_before_booking_holds_the_time_and_sends_the_patient_to_sign_first(
+    client, org, offering, patient
+):
     published_document(organization=org, title="Privacy notice", required_before=RequiredBefore.BOOKING)
     client.force_login(patient)
     response = client.post(
         reverse("booking:book", args=[offering.public_id]), {"starts_at": "2026-11-23T08:00:00+00:00"}
     )
+    hold = Appointment.objects.get()
+    assert hold.status == "held"
     assert response.status_code == 303
-    assert response["Location"] == reverse("consents:flow")
-    assert not Appointment.objects.exists()
+    back = reverse("booking:patient-appointment", args=[hold.public_id])
+    assert response["Location"] == with_return(reverse("consents:flow"), back)
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     assert message == "Before booking with Lena Berg, please sign: Privacy notice."
 

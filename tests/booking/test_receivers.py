@@ -11,10 +11,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from booking import emails, services, tasks
+from booking import emails, services
 from booking.models import Reminder
 from booking.states import AppointmentStatus as S
-from core.models import Notification
+from core.models import Notification, QueuedTask
 from tests.booking.factories import AppointmentFactory
 from tests.booking.test_emails import (
     NOW,
@@ -137,19 +137,21 @@ def test_a_lapsed_hold_says_nothing(offering, patient, on_commit):
     assert not Notification.objects.exists()
 
 
-def test_receivers_only_enqueue_tasks_with_ids(offering, patient, on_commit, monkeypatch):
-    enqueued = []
-    for name in ("send_appointment_email", "notify_appointment", "plan_reminders"):
-        monkeypatch.setattr(getattr(tasks, name), "delay", lambda *args, name=name: enqueued.append((name, args)))
+def test_receivers_queue_tasks_with_ids_in_the_booking_transaction(offering, patient, on_commit):
+    """The tasks are rows of the booking's own transaction (core.outbox),
+    published once it has committed."""
     with on_commit():
         appointment = book_directly(offering, patient)
+        queued = list(QueuedTask.objects.order_by("pk").values_list("task", "args", "dispatched_at"))
+        assert mail.outbox == []
 
-    assert enqueued == [
-        ("send_appointment_email", (appointment.pk, "confirmed")),
-        ("notify_appointment", (appointment.pk, "confirmed", "held", patient.pk)),
-        ("plan_reminders", (appointment.pk,)),
+    assert queued == [
+        ("booking.send_appointment_email", [appointment.pk, "confirmed"], None),
+        ("booking.notify_appointment", [appointment.pk, "confirmed", "held", patient.pk], None),
+        ("booking.plan_reminders", [appointment.pk], None),
     ]
-    assert mail.outbox == []
+    assert not QueuedTask.objects.filter(dispatched_at=None).exists()
+    assert len(mail.outbox) == 2
 
 
 # --- Moving and cancelling ------------------------------------------------------------
@@ -310,7 +312,9 @@ def test_accepting_one_time_confirms_it_without_declining_the_others_aloud(offer
     assert texts(patient) == ["Your session on Wed 25 Nov 2026, 09:00 (America/New York) with Dr Rivera is confirmed."]
 
 
-def test_a_proposal_with_payment_asks_for_it_then_confirms_once_paid(offering, patient, specialist, on_commit):
+def test_a_proposal_with_payment_asks_for_it_then_confirms_once_paid(
+    offering, patient, specialist, on_commit, payments_available
+):
     proposal = propose(offering, patient, payment_required=True)
     chosen = proposal.appointments.order_by("starts_at")[0]
     with on_commit():

@@ -213,7 +213,7 @@ def test_accepting_one_time_books_it_and_releases_the_others(offering, patient):
     assert free_again.status == S.HELD
 
 
-def test_a_proposal_that_requires_payment_waits_for_it(offering, patient):
+def test_a_proposal_that_requires_payment_waits_for_it(offering, patient, payments_available):
     proposal = propose(offering, patient, payment_required=True)
     option = proposal.appointments.first()
     chosen = services.proposal_accept(proposal=proposal, appointment=option, by=patient, now=NOW)

@@ -170,7 +170,7 @@ def test_the_list_shows_times_in_the_specialists_zone_and_notes_the_patients(spe
     html = specialist_client.get(url("specialist-appointments")).content.decode()
     assert "Europe/Berlin" in html
     assert f"08:00{DASH}08:50" in html  # Berlin
-    assert "Tue 03:00 for them (America/New_York)" in html
+    assert "Tue 17 Mar, 03:00 for them (America/New_York)" in html
     assert "Maya Lindqvist" in html
     assert "Inside the cancellation window" in html  # tomorrow morning, 24-hour window
 
@@ -502,7 +502,9 @@ def test_the_form_lists_the_specialists_patients_and_preselects_one(specialist_c
     assert "Initial consultation (50 min)" in html
 
 
-def test_proposing_two_times_holds_both_until_the_patient_answers(specialist_client, offering, patient):
+def test_proposing_two_times_holds_both_until_the_patient_answers(
+    specialist_client, offering, patient, payments_available
+):
     response = specialist_client.post(url("proposal-create"), proposal_data(patient, offering))
     proposal = Proposal.objects.get()
     assert response.status_code == 303

@@ -1,5 +1,5 @@
 """booking's Celery tasks (booking/tasks.py) and their beat schedule. Tests
-run tasks eagerly (CELERY_TASK_ALWAYS_EAGER), as `.delay()` in the code does."""
+run tasks eagerly (CELERY_TASK_ALWAYS_EAGER): publishing one runs it."""
 
 from datetime import timedelta
 
@@ -85,9 +85,10 @@ def test_the_expiry_sweep_lets_holds_proposals_and_unpaid_bookings_lapse(
         "Ana Patient did not answer your proposed times for Trauma therapy in time.",
         "The booking by Ana Patient on Thu 26 Nov 2026, 15:00 (Europe/Berlin) lapsed unpaid.",
     ]
+    # Nobody could pay (no payments yet): the patient hears that, and whom to ask.
     assert texts(patient)[-1] == (
-        "Your booking on Thu 26 Nov 2026, 09:00 (America/New York) with Dr Rivera lapsed: "
-        "the payment did not arrive in time."
+        "Your reserved time on Thu 26 Nov 2026, 09:00 (America/New York) with Dr Rivera was released: "
+        "online payment is not available yet, so it could not be confirmed. Message Dr Rivera to find another time."
     )
     assert texts(hold.patient) == []
     assert mail.outbox == []
@@ -131,10 +132,12 @@ def test_the_email_task_emails_both_sides(offering, patient):
 
 def test_the_notify_task_puts_the_lines_of_an_event(offering, patient):
     appointment = AppointmentFactory(offering=offering, patient=patient, starts_at=STARTS_AT, confirmed=True)
-    assert tasks.notify_appointment(appointment.pk, "confirmed", "held", patient.pk) == 2
+    # A week before the session: news about one already over is dropped.
+    with time_machine.travel(NOW, tick=False):
+        assert tasks.notify_appointment(appointment.pk, "confirmed", "held", patient.pk) == 2
+        assert tasks.notify_appointment(appointment.pk, "started", "confirmed", None) == 0
     assert texts(patient) == [f"Your session on {PATIENT_WHEN} with Dr Rivera is confirmed."]
     assert texts(offering.specialist.user) == [f"Ana Patient booked Trauma therapy on {SPECIALIST_WHEN}."]
-    assert tasks.notify_appointment(appointment.pk, "started", "confirmed", None) == 0
 
 
 # --- The beat schedule ------------------------------------------------------------------

@@ -89,7 +89,7 @@ def test_a_patient_books_a_session_from_the_profile(new_page, live_server, patie
     shoot(page, "2-hold")
     page.get_by_role("button", name="Confirm booking").click()
 
-    expect(page.get_by_text("Booked. We have emailed you the details.")).to_be_visible()
+    expect(page.get_by_text("Booked. We will email you the details.")).to_be_visible()
     expect(page.locator(".pb-title .pb-status")).to_have_text("Confirmed")
     expect(page.get_by_role("button", name="Add to calendar")).to_be_visible()
     shoot(page, "3-confirmed")
@@ -117,7 +117,6 @@ def test_a_patient_books_a_session_from_the_profile(new_page, live_server, patie
         offering=offerings["couples"],
         starts_at=[appointment.starts_at + timedelta(days=3), appointment.starts_at + timedelta(days=4)],
         expires_at=timezone.now() + timedelta(days=2),
-        payment_required=True,
         note="Both mornings would work for me; pick whichever suits you.",
         by=specialist.user,
     )
@@ -125,7 +124,7 @@ def test_a_patient_books_a_session_from_the_profile(new_page, live_server, patie
     expect(page.get_by_role("heading", name="Waiting for you")).to_be_visible()
     shoot(page, "4-appointments")
     page.get_by_role("button", name="Choose a time").click()
-    expect(page.get_by_text("Payment will be required to confirm")).to_be_visible()
+    expect(page.get_by_text("Both mornings would work for me")).to_be_visible()
     assert proposal.public_id.hex[:8] in page.url.replace("-", "")
     shoot(page, "5-proposal")
     page.goto(f"/patient/appointments/{appointment.public_id}/reschedule/")

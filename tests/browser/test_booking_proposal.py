@@ -105,7 +105,7 @@ def test_a_specialist_proposes_two_times_and_the_patient_accepts_one(new_page, l
     patient_page.get_by_role("button", name="Choose a time").click()
     expect(patient_page.get_by_text("Either time works for me.")).to_be_visible()
     when = chosen.starts_at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
-    patient_page.get_by_role("button", name=f"Accept {when:%A} {when.day} {when:%B}, {when:%H:%M}").click()
+    patient_page.get_by_role("button", name=f"Accept this time on {when:%A} {when.day} {when:%B}, {when:%H:%M}").click()
     expect(patient_page.get_by_text("Follow-up session").first).to_be_visible()
 
     chosen.refresh_from_db()

@@ -1,7 +1,8 @@
 """The specialist's week in a real browser: blocks land where the server
 says, under the real Content-Security-Policy, across a DST change."""
 
-from datetime import UTC, datetime
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +18,20 @@ from tests.specialists.factories import OfferingFactory
 
 pytestmark = pytest.mark.browser
 
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def next_fall_back_sunday(today: date) -> date:
+    """The Sunday Berlin's clocks next go back, in a week not yet begun."""
+    day = today + timedelta(days=7)
+    while datetime.combine(day, time(12), BERLIN).utcoffset() >= datetime.combine(day, time(), BERLIN).utcoffset():
+        day += timedelta(days=1)
+    return day
+
+
+def berlin(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), BERLIN)
+
 
 def test_the_week_of_the_clock_change_lines_up_by_wall_clock(new_page, live_server, org):
     specialist = UserFactory(full_name="Ana Souza", timezone="Europe/Berlin")
@@ -28,29 +43,30 @@ def test_the_week_of_the_clock_change_lines_up_by_wall_clock(new_page, live_serv
         AvailabilityRuleFactory(specialist=profile, weekday=weekday, start_time="13:00", end_time="17:00")
     offering = OfferingFactory(specialist=profile, duration_minutes=50)
     patient = UserFactory(full_name="Pat Example")
+    clocks_back = next_fall_back_sunday(datetime.now(BERLIN).date())
+    monday = clocks_back - timedelta(days=6)
     # 10:00 in Berlin on both days: 08:00 UTC in summer time, 09:00 UTC after the change.
     AppointmentFactory(
-        offering=offering, patient=patient, confirmed=True, starts_at=datetime(2026, 10, 24, 8, tzinfo=UTC)
+        offering=offering, patient=patient, confirmed=True, starts_at=berlin(clocks_back - timedelta(days=1), 10)
     )
-    AppointmentFactory(
-        offering=offering, patient=patient, confirmed=True, starts_at=datetime(2026, 10, 25, 9, tzinfo=UTC)
-    )
+    AppointmentFactory(offering=offering, patient=patient, confirmed=True, starts_at=berlin(clocks_back, 10))
     AppointmentFactory(
         offering=offering,
         patient=UserFactory(full_name="Robin Request"),
-        starts_at=datetime(2026, 10, 23, 13, tzinfo=UTC),
+        starts_at=berlin(monday + timedelta(days=4), 15),
     )
-    AppointmentFactory(offering=offering, held=True, starts_at=datetime(2026, 10, 20, 8, tzinfo=UTC))
-    AppointmentFactory(offering=offering, proposed=True, starts_at=datetime(2026, 10, 21, 12, tzinfo=UTC))
-    AppointmentFactory(offering=offering, awaiting_payment=True, starts_at=datetime(2026, 10, 22, 7, tzinfo=UTC))
+    AppointmentFactory(offering=offering, held=True, starts_at=berlin(monday + timedelta(days=1), 10))
+    AppointmentFactory(offering=offering, proposed=True, starts_at=berlin(monday + timedelta(days=2), 14))
+    AppointmentFactory(offering=offering, awaiting_payment=True, starts_at=berlin(monday + timedelta(days=3), 9))
     calendar_feed_create(specialist=profile, by=specialist)
 
     page = signed_in_page(new_page, live_server, specialist)
     violations = []
     page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
-    page.goto("/specialist/calendar/?week=2026-10-25")
+    page.goto(f"/specialist/calendar/?week={clocks_back.isoformat()}")
 
-    expect(page.get_by_role("heading", name="19 Oct \u2013 25 Oct 2026")).to_be_visible()
+    heading = f"{monday:%a} {monday.day} {monday:%b} \u2013 {clocks_back:%a} {clocks_back.day} {clocks_back:%b %Y}"
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     saturday, sunday = page.locator(".cal-day").nth(5), page.locator(".cal-day").nth(6)
     on_saturday = saturday.locator(".cal-appt")
     on_sunday = sunday.locator(".cal-appt")
@@ -94,7 +110,8 @@ def test_a_specialist_sets_weekly_hours_and_takes_a_day_off(new_page, live_serve
     expect(hours).to_contain_text("10:00-16:00")
 
     page.get_by_text("Add a day off or extra hours").click()
-    page.get_by_label("Date").fill("2099-01-01")  # too far ahead: refused
+    too_far = datetime.now(BERLIN).date() + timedelta(days=2 * 366)
+    page.get_by_label("Date").fill(too_far.isoformat())  # refused
     page.get_by_role("button", name="Add", exact=True).click()
     expect(page.locator("#override-form")).to_contain_text("within the next year")
     screenshot(page, "calendar", "override-invalid")

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -157,11 +157,15 @@ def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_
     assert requested.status == AppointmentStatus.CONFIRMED
     shoot(patient_page, "4-patient-thread-confirmed")
 
-    # The specialist proposes two more times from the panel, without leaving.
+    # The specialist proposes two more times from the panel, without leaving:
+    # two weeks ahead, clear of the session a week ahead.
+    berlin = ZoneInfo("Europe/Berlin")
+    first_day = datetime.now(berlin).date() + timedelta(days=14)
+    days = [first_day + timedelta(days=n) for n in range(3)]
     specialist_page.get_by_role("button", name="Propose times").click()
     form = specialist_page.locator("[data-proposal-form]")
-    for number, (day, at) in enumerate([("2026-12-01", "10:00"), ("2026-12-02", "15:00")], start=1):
-        form.get_by_label(f"Date {number}").fill(day)
+    for number, (day, at) in enumerate([(days[0], "10:00"), (days[1], "15:00")], start=1):
+        form.get_by_label(f"Date {number}").fill(day.isoformat())
         form.get_by_label(f"Start {number}").fill(at)
     shoot(specialist_page, "5-specialist-proposing")
     form.get_by_role("button", name="Send the times").click()
@@ -170,21 +174,24 @@ def test_a_patient_and_a_specialist_chat_live_and_see_the_session_confirmed(new_
 
     # The specialist starts another proposal; a notice arriving meanwhile must not throw it away.
     specialist_page.get_by_role("button", name="Propose times").click()
-    specialist_page.locator("[data-proposal-form]").get_by_label("Date 1").fill("2026-12-03")
+    specialist_page.locator("[data-proposal-form]").get_by_label("Date 1").fill(days[2].isoformat())
 
     # The patient's panel shows them (in New York time) as soon as the notice arrives.
+    first = datetime.fromisoformat(f"{days[0]}T10:00").replace(tzinfo=berlin)
+    in_new_york = first.astimezone(ZoneInfo("America/New_York"))
+    take = f"Take {in_new_york:%a} {in_new_york.day} {in_new_york:%b, %H:%M}"  # "Take Tue 1 Dec, 04:00"
     proposed = patient_page.locator(".panel-proposal")
-    expect(proposed.get_by_role("button", name="Take Tue 1 Dec, 04:00")).to_be_visible()
+    expect(proposed.get_by_role("button", name=take)).to_be_visible()
     shoot(patient_page, "6-patient-proposal-in-panel")
-    proposed.get_by_role("button", name="Take Tue 1 Dec, 04:00").click()
-    expect(patient_page.locator(".panel-done")).to_have_text("Booked. We have emailed you the details.")
+    proposed.get_by_role("button", name=take).click()
+    expect(patient_page.locator(".panel-done")).to_have_text("Booked. We will email you the details.")
 
     # The specialist sees the proposal confirmed in the thread and the panel, live.
     confirmed = specialist_page.locator(".msg-notice[data-verb='appointment.confirmed']")
     expect(confirmed).to_have_count(2)
-    expect(confirmed.last).to_contain_text("Tue 1 Dec 2026")
+    expect(confirmed.last).to_contain_text(f"{first:%a} {first.day} {first:%b %Y}")
     specialist_page.wait_for_load_state("networkidle")  # a refresh of the panel would have landed by now
-    expect(specialist_page.locator("[data-proposal-form]").get_by_label("Date 1")).to_have_value("2026-12-03")
+    expect(specialist_page.locator("[data-proposal-form]").get_by_label("Date 1")).to_have_value(days[2].isoformat())
     # Closing the form brings the panel up to date.
     specialist_page.locator("#panel-propose").get_by_role("link", name="Cancel").click()
     expect(specialist_page.locator("[data-proposal-form]")).to_have_count(0)
@@ -223,7 +230,7 @@ def test_a_patient_books_a_follow_up_from_the_thread(new_page, live_server, org)
     hold = page.locator("#panel-hold")
     expect(hold).to_contain_text("Confirm your booking")
     hold.get_by_role("button", name="Confirm booking").click()
-    expect(page.locator(".panel-done")).to_have_text("Booked. We have emailed you the details.")
+    expect(page.locator(".panel-done")).to_have_text("Booked. We will email you the details.")
     expect(page.locator(".msg-notice[data-verb='appointment.confirmed']")).to_contain_text("Session confirmed")
     expect(page.locator("#panel-appointment")).to_contain_text("Confirmed")
     shoot(page, "9-patient-follow-up-booked")

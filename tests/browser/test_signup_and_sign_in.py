@@ -62,12 +62,12 @@ def link_from(message) -> str:
 def request_sign_in_code(page, email: str):
     """From the landing page to the code-entry page; returns the email that was sent."""
     page.goto("/")
-    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    page.get_by_role("main").get_by_role("link", name="Sign in").click()
     page.get_by_role("button", name="Email me a sign-in code or link").click()
     page.get_by_label("Email").fill(email)
     outbox_before = len(mail.outbox)
     page.get_by_role("button", name="Request code").click()
-    expect(page.get_by_role("heading", name="Enter Sign-In Code")).to_be_visible()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     assert len(mail.outbox) == outbox_before + 1
     return last_email_to(email)
 
@@ -77,7 +77,7 @@ def test_sign_up_verify_sign_out_and_sign_in_with_a_code(new_page, live_server, 
     email = "maria.silva@example.test"
 
     page.goto("/")
-    page.get_by_role("button", name="Get started").click()
+    page.get_by_role("main").get_by_role("button", name="Create an account").click()
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     expect(page.get_by_text("Times will be shown in America/Sao Paulo.")).to_be_visible()
 
@@ -98,7 +98,7 @@ def test_sign_up_verify_sign_out_and_sign_in_with_a_code(new_page, live_server, 
     page.get_by_label("I have read and accept the Terms of Service and the Privacy Notice").check()
     page.get_by_role("button", name="Create account").click()
 
-    expect(page.get_by_role("heading", name="Enter Email Verification Code")).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
     page.get_by_label("Code").fill(code_from(last_email_to(email)))
     page.get_by_role("button", name="Confirm").click()
 
@@ -117,14 +117,14 @@ def test_sign_up_verify_sign_out_and_sign_in_with_a_code(new_page, live_server, 
     # Sign out from the header menu.
     page.get_by_role("banner").get_by_text("Maria Silva").click()
     page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Get started")).to_be_visible()
+    expect(page.get_by_role("main").get_by_role("button", name="Create an account")).to_be_visible()
     page.goto("/patient/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 
     # And back in, with a code from the email.
     message = request_sign_in_code(page, email)
     page.get_by_label("Code").fill(code_from(message))
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page).to_have_url(f"{live_server.url}/patient/")
     expect(page.get_by_role("heading", name="Welcome, Maria Silva")).to_be_visible()
@@ -163,17 +163,17 @@ def test_three_wrong_codes_end_the_attempt(new_page, live_server, patient):
 
     for _attempt in range(2):
         page.get_by_label("Code").fill(wrong_code)
-        page.get_by_role("button", name="Confirm").click()
+        page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
         expect(page.get_by_text("Incorrect code.")).to_be_visible()
 
     page.get_by_label("Code").fill(wrong_code)
-    page.get_by_role("button", name="Confirm").click()
+    page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
 
     expect(page.get_by_text("Too many failed login attempts. Try again later.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Enter Sign-In Code")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_have_count(0)
 
     # The code from the email is spent with the attempt: it no longer signs in.
     page.goto("/accounts/login/code/confirm/")
-    expect(page.get_by_role("heading", name="Enter Sign-In Code")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_have_count(0)
     page.goto("/patient/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

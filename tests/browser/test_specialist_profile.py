@@ -28,7 +28,7 @@ def sign_in(page, user, secret):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("main").get_by_role("button", name="Sign in").click()
     page.locator("input[name=code]").fill(totp_code(secret))
-    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
 
 
 def portrait() -> dict:

@@ -379,7 +379,11 @@ def test_a_specialist_attaches_only_their_own_offerings(specialist_client, org, 
     assert form.versions.get().published_at is not None
 
 
-def test_the_nav_links_the_specialist_pages(specialist_client):
+def test_the_nav_links_the_specialist_pages_only_when_the_organization_allows_it(specialist_client, org):
+    home = reverse("core:specialist-home")
+    assert "Forms & consents" not in specialist_client.get(home).content.decode()
+    allow_specialists(org)
+    assert "Forms & consents" in specialist_client.get(home).content.decode()
     page = specialist_client.get(spec_url("home")).content.decode()
     assert 'aria-current="page">Forms & consents' in page
 

@@ -1,11 +1,28 @@
+import re
+from datetime import time, timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
-from booking.models import Proposal
+from booking.models import Appointment, AvailabilityRule, Proposal
+from booking.services import appointment_cancel
+from booking.states import AppointmentStatus
+from core import demo as core_demo
+from core.timeutils import to_zone
+from messaging.models import Conversation, Message
 from organizations.models import Membership, Organization, TermsDocument
+from organizations.selectors import terms_pending_for_user
+from specialists.models import SpecialistProfile
 
 pytestmark = pytest.mark.django_db
+
+SAM = "specialist@demo.daraport.test"
+PRIYA = "priya.natarajan@patients.demo.daraport.test"
 
 
 def test_seed_demo_is_idempotent_and_makes_the_four_logins(settings, tmp_path):
@@ -38,3 +55,158 @@ def test_seed_demo_is_idempotent_and_makes_the_four_logins(settings, tmp_path):
 def test_seed_demo_refuses_outside_the_demo():
     with pytest.raises(CommandError):
         call_command("seed_demo")
+
+
+# --- The demo tells one consistent story --------------------------------------------------------
+#
+# Seeded as `make run` seeds it: each seeder in its own committed
+# transaction, so the receivers (care relationships, thread notices) and the
+# conversations' dating run as they do for real.
+
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+SESSION_TALK = re.compile(r"session|booked|see you|appointment|\b(" + "|".join(WEEKDAYS) + r")\b", re.IGNORECASE)
+
+
+@pytest.fixture
+def demo_settings(settings, tmp_path):
+    settings.DEMO_MODE = True
+    settings.MEDIA_ROOT = str(tmp_path)
+    return settings
+
+
+def seed_in_order(before_each=None):
+    """Run every seeder as the seed command does; `before_each(name)` first."""
+    for name, seeder in core_demo.seeders():
+        if before_each:
+            before_each(name)
+        with transaction.atomic():
+            seeder()
+
+
+def text_messages():
+    return Message.objects.filter(kind=Message.Kind.TEXT).select_related(
+        "author", "conversation__relationship__patient", "conversation__relationship__specialist"
+    )
+
+
+def test_every_demo_specialist_has_weekly_hours_those_awaiting_approval_too(demo_settings):
+    call_command("seed_demo")
+    demo_profiles = SpecialistProfile.objects.filter(user__email__endswith="demo.daraport.test")
+    assert demo_profiles.count() == 27
+    assert demo_profiles.filter(status=SpecialistProfile.Status.PENDING).count() == 2
+    without_hours = demo_profiles.exclude(pk__in=AvailabilityRule.objects.values("specialist_id"))
+    assert list(without_hours.values_list("display_name", flat=True)) == []
+
+
+def test_no_demo_person_is_stopped_by_terms_they_already_accepted(demo_settings):
+    call_command("seed_demo")
+    people = User.objects.filter(email__endswith="demo.daraport.test")
+    assert people.count() > 30
+    assert {user.email: terms_pending_for_user(user=user) for user in people if terms_pending_for_user(user=user)} == {}
+    # Signing in as a demo patient of the booking seed lands on the portal, not the terms page.
+    client = Client()
+    response = client.post(
+        reverse("account_login"), {"login": "priya.natarajan@patients.demo.daraport.test", "password": "daraport-demo"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] != reverse("organizations:terms-accept")
+    landing = client.get(response["Location"], follow=True)
+    assert [url for url, _status in landing.redirect_chain if "terms" in url] == []
+    assert landing.status_code == 200
+
+
+def test_demo_dates_are_relative_to_the_moment_of_seeding(demo_settings):
+    call_command("seed_demo")
+    now = timezone.now()
+    alex = Appointment.objects.filter(patient__email="patient@demo.daraport.test", specialist__user__email=SAM)
+    past = alex.get(status=AppointmentStatus.COMPLETED)
+    assert now - timedelta(days=25) < past.starts_at < now - timedelta(days=20)
+    local = to_zone(past.starts_at, past.specialist.user.timezone)
+    assert local.weekday() < 5 and 9 <= local.hour < 17  # within Sam's working hours
+    [booked] = alex.filter(status=AppointmentStatus.CONFIRMED)
+    assert now < booked.starts_at < now + timedelta(days=14)
+    # On a day and at a time of day his intake asks for: Tuesday or Thursday evenings, in Lisbon.
+    local = to_zone(booked.starts_at, "Europe/Lisbon")
+    assert local.strftime("%a") in {"Tue", "Thu"} and local.hour >= 18
+
+
+def test_the_demo_patients_specialist_fits_his_answers(demo_settings, client):
+    """Alex lives in Lisbon and sees Sam: Sam is licensed there, so he heads
+    Alex's shortlist, and every other match says what it does not meet."""
+    call_command("seed_demo")
+    client.force_login(User.objects.get(email="patient@demo.daraport.test"))
+    shortlist = client.get(reverse("discovery:match-results")).context["shortlist"]
+    assert shortlist.matches[0].candidate.name == "Dr. Sam Okafor"
+    assert not shortlist.is_short
+    assert all(match.shortfalls for match in shortlist.matches[1:])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeded_messages_agree_with_the_bookings_and_are_written_at_waking_hours(demo_settings):
+    """One seeding, two checks (seeding is the slow part): a day a message
+    names is that patient's booked session's, in their zone; and everyone
+    writes at an hour they are awake in their own zone, the specialist on
+    weekdays in working hours."""
+    seed_in_order()
+    assert_written_at_waking_hours()
+    assert_days_named_are_booked_days()
+
+
+def assert_days_named_are_booked_days():
+    texts = list(text_messages())
+    assert len(texts) == 7
+    named = 0
+    for message in texts:
+        relationship = message.conversation.relationship
+        patient = relationship.patient
+        booked = [
+            to_zone(a.starts_at, patient.timezone)
+            for a in Appointment.objects.filter(
+                patient=patient, specialist=relationship.specialist, status=AppointmentStatus.CONFIRMED
+            )
+        ]
+        for weekday in re.findall(r"\b(" + "|".join(WEEKDAYS) + r")\b", message.text):
+            named += 1
+            assert weekday in [f"{day:%A}" for day in booked], message.text
+        for day_named in re.findall(r"\b(" + "|".join(WEEKDAYS) + r") (\d+) (\w+)", message.text):
+            assert " ".join(day_named) in [f"{day:%A} {day.day} {day:%B}" for day in booked], message.text
+        if named:
+            assert all(day > to_zone(message.created_at, patient.timezone) for day in booked)
+    assert named == 2  # Alex's follow-up and Priya's moved session
+
+
+def assert_written_at_waking_hours():
+    now = timezone.now()
+    messages = list(Message.objects.select_related("author", "conversation__relationship__patient"))
+    assert len(messages) > 10
+    for message in messages:
+        writer = message.author or message.conversation.relationship.patient
+        local = to_zone(message.created_at, writer.timezone)
+        assert message.created_at < now
+        if writer.email == SAM:
+            assert local.weekday() < 5 and time(8, 30) <= local.time() < time(19), (message.text, local)
+        else:
+            assert time(8) <= local.time() < time(22), (message.text, local)
+    # Threads still read in the order they were written.
+    for conversation in Conversation.objects.all():
+        ordered = list(conversation.messages.order_by("id"))
+        assert [m.created_at for m in ordered] == sorted(m.created_at for m in ordered)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_of_people_without_a_booked_session_do_not_talk_about_sessions(demo_settings):
+    def cancel_priyas_session(name):
+        if name == "Demo conversations":
+            session = Appointment.objects.get(
+                patient__email=PRIYA, status=AppointmentStatus.CONFIRMED, specialist__user__email=SAM
+            )
+            appointment_cancel(appointment=session, by=session.patient, reason="Changed plans.")
+
+    seed_in_order(before_each=cancel_priyas_session)
+    priya = [m.text for m in text_messages() if m.conversation.relationship.patient.email == PRIYA]
+    alex = [
+        m.text for m in text_messages() if m.conversation.relationship.patient.email == "patient@demo.daraport.test"
+    ]
+    assert priya and alex
+    assert [text for text in priya if SESSION_TALK.search(text)] == []
+    assert any(SESSION_TALK.search(text) for text in alex)  # Alex still has his follow-up booked

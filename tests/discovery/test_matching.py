@@ -3,7 +3,7 @@ reasons are plain words, and the order is deterministic."""
 
 import pytest
 
-from discovery.matching import Candidate, Criteria, rank
+from discovery.matching import Candidate, Criteria, rank, shortlist_explain
 
 NAMES = {
     ("language", "pt"): "Portuguese", ("language", "en"): "English", ("language", "de"): "German",
@@ -121,3 +121,130 @@ def test_the_shortlist_is_limited():
     people = [candidate(i) for i in range(30)]
     assert len(rank(people, Criteria(), names=NAMES)) == 10
     assert len(rank(people, Criteria(), names=NAMES, limit=None)) == 30
+
+
+# --- Saying what does not fit, and widening a short list ---------------------------------------
+
+NAMES_MORE = {
+    **NAMES,
+    ("language", "ro"): "Romanian", ("jurisdiction", "pt"): "Portugal",
+    ("specialization", "couples"): "Couples work", ("approach", "emdr"): "EMDR",
+}  # fmt: skip
+ROMANIAN_IN_PORTUGAL = Criteria(
+    topics=frozenset({"anxiety", "couples"}),
+    languages=frozenset({"ro"}),
+    budget_minor=9000,
+    jurisdiction="pt",
+)
+
+
+def romanian_crowd():
+    """Two fit everything; each of the others misses exactly one hard constraint, but Eve two."""
+    return [
+        candidate(1, name="Ana", languages=("ro",), topics=("anxiety",), jurisdictions=("pt",), price=7000),
+        candidate(2, name="Bo", languages=("ro", "en"), topics=("anxiety", "couples"), jurisdictions=("pt",)),
+        candidate(3, name="Cy", languages=("en",), topics=("anxiety",), jurisdictions=("pt",), price=6000),
+        candidate(4, name="Di", languages=("de",), topics=("couples",), jurisdictions=("pt",), price=6000),
+        candidate(5, name="Ed", languages=("ro",), topics=("anxiety",), jurisdictions=("pt",), price=10500),
+        candidate(6, name="Flo", languages=("ro",), jurisdictions=("pt",), accepting=False),
+        candidate(7, name="Eve", languages=("en",), jurisdictions=("pt",), price=20000),
+    ]
+
+
+def test_a_match_says_plainly_what_it_does_not_meet_of_what_was_asked():
+    [bo, ana] = rank(romanian_crowd(), ROMANIAN_IN_PORTUGAL, names=NAMES_MORE)
+    assert bo.reason_text == (
+        "speaks Romanian · works with anxiety and couples work · within your budget (from €80.00) · "
+        "licensed where you live"
+    )
+    assert bo.shortfalls == ()
+    assert (
+        ana.reason_text
+        == "speaks Romanian · works with anxiety · within your budget (from €70.00) · licensed where you live"
+    )
+    assert ana.shortfall_text == "does not list couples work"
+
+
+def test_nothing_is_said_about_what_the_patient_did_not_ask():
+    [match] = rank([candidate(1, gender="man", approaches=())], Criteria(), names=NAMES)
+    assert (match.reasons, match.shortfalls) == ((), ())
+
+
+def test_every_kind_of_shortfall_reads_as_plain_words():
+    criteria = Criteria(
+        topics=frozenset({"sleep", "grief"}),
+        languages=frozenset({"pt", "de"}),
+        specialist_gender="woman",
+        modalities=frozenset({"chat"}),
+        approaches=frozenset({"cbt"}),
+        budget_minor=9000,
+        jurisdiction="pt",
+    )
+    person = candidate(1, gender="man", languages=("en",), price=10550)
+    [match] = rank([person], criteria, names=NAMES_MORE, widen=frozenset({"language", "budget", "jurisdiction"}))
+    assert match.shortfalls == (
+        "does not speak German or Portuguese",
+        "does not list grief and loss or sleep",
+        "not the gender you asked for",
+        "does not offer chat",
+        "does not use CBT",
+        "above your budget by €15.50 (from €105.50)",
+        "not licensed in Portugal",
+    )
+    [free] = rank([candidate(2, price=None)], Criteria(budget_minor=9000), names=NAMES, widen=frozenset({"budget"}))
+    assert free.shortfalls == ("no prices in EUR",)
+
+
+def test_a_short_list_names_the_constraints_that_cut_it_with_counts():
+    shortlist = shortlist_explain(romanian_crowd(), ROMANIAN_IN_PORTUGAL, names=NAMES_MORE)
+    assert names(shortlist.matches) == ["Bo", "Ana"]
+    assert shortlist.is_short
+    assert shortlist.listed == 2
+    assert shortlist.explanation() == (
+        "Only 2 specialists speak Romanian, fit your budget of €90.00 and are taking new patients."
+    )
+    # Cy and Di miss only the language, Ed only the budget; Eve misses both; Flo is not taking patients.
+    assert shortlist.more_if_widened == {"language": 2, "budget": 1}
+    assert shortlist.not_accepting == 1
+    assert shortlist.widen_label("language") == "Show specialists who don't speak Romanian"
+    assert shortlist.widen_label("budget") == "Include those above your budget"
+
+
+def test_widening_one_constraint_lets_in_those_it_alone_kept_out_after_those_who_fit_everything():
+    shortlist = shortlist_explain(
+        romanian_crowd(), ROMANIAN_IN_PORTUGAL, names=NAMES_MORE, widen=frozenset({"language"})
+    )
+    assert names(shortlist.matches) == ["Bo", "Ana", "Cy", "Di"]
+    assert not shortlist.is_short
+    assert shortlist.matches[2].shortfall_text == "does not speak Romanian · does not list couples work"
+    assert shortlist.widened_note() == (
+        "Also showing specialists who don't speak Romanian; each says what they do not meet."
+    )
+    # Widening the budget too would now add Ed and Eve.
+    assert shortlist.more_if_widened == {"budget": 2}
+
+
+def test_one_or_no_specialist_reads_right():
+    one = shortlist_explain(romanian_crowd()[:1], Criteria(languages=frozenset({"ro"})), names=NAMES_MORE)
+    assert one.explanation() == ""  # nobody was cut: nothing to explain
+    few = shortlist_explain(
+        romanian_crowd()[:3], Criteria(languages=frozenset({"ro"}), jurisdiction="pt"), names=NAMES_MORE
+    )
+    assert few.explanation() == "Only 2 specialists speak Romanian."
+    single = shortlist_explain(romanian_crowd()[1:3], Criteria(languages=frozenset({"ro"})), names=NAMES_MORE)
+    assert single.explanation() == "Only 1 specialist speaks Romanian."
+    none = shortlist_explain(
+        romanian_crowd(), Criteria(languages=frozenset({"zh"}), jurisdiction="pt"), names=NAMES_MORE
+    )
+    assert none.explanation() == "No specialists speak zh."
+    assert none.matches == []
+
+
+def test_widening_what_the_patient_did_not_ask_changes_nothing():
+    people = romanian_crowd()
+    plain = shortlist_explain(people, Criteria(languages=frozenset({"ro"})), names=NAMES_MORE)
+    odd = shortlist_explain(
+        people, Criteria(languages=frozenset({"ro"})), names=NAMES_MORE, widen=frozenset({"budget", "accepting", "x"})
+    )
+    assert odd.widen == frozenset()
+    assert names(odd.matches) == names(plain.matches)

@@ -3,6 +3,8 @@ questionnaire, its shortlist, choosing a specialist and joining a program,
 tried as each kind of person."""
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.messages import get_messages
@@ -10,7 +12,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from booking.models import NextAvailability
 from care.models import CareRelationship
 from core.models import AuditLog
 from organizations.models import Membership, Program, ProgramEnrolment, ProgramRosterEntry
@@ -49,7 +53,7 @@ def messages_of(response) -> list[str]:
 
 
 def shortlisted(response) -> list[str]:
-    return [match.candidate.name for match in response.context["shortlist"]]
+    return [match.candidate.name for match in response.context["shortlist"].matches]
 
 
 def intake_fields(intake: Intake) -> dict:
@@ -392,7 +396,7 @@ def test_the_shortlist_is_ranked_with_reasons_in_plain_words(patient_client, ans
     assert "Speaks Portuguese · works with anxiety · within your budget (from €70.00) · licensed where you live" in html
     assert "Speaks Portuguese · within your budget (from €80.00) · licensed where you live" in html
     assert html.index("Ana Pereira") < html.index("Bruno Costa")
-    assert "Choose Ana Pereira" in html
+    assert re.search(r'Choose<span class="visually-hidden"> Ana Pereira</span>', html)
     assert re.search(r'<input type="hidden" name="from" value="match">', html)
     assert f'action="{choose_url(crowd[0])}"' in html
 
@@ -426,7 +430,7 @@ def test_the_shortlist_takes_the_same_number_of_queries_however_many_specialists
         )
     with django_assert_num_queries(len(few)):
         response = patient_client.get(RESULTS)
-    assert len(response.context["shortlist"]) == 7
+    assert len(response.context["shortlist"].matches) == 7
 
 
 def test_without_an_intake_the_shortlist_sends_the_patient_to_the_questions(patient_client):
@@ -440,6 +444,113 @@ def test_nobody_fitting_says_so_and_offers_the_directory(patient_client, patient
     html = patient_client.get(RESULTS).content.decode()
     assert "No one fits every answer yet" in html
     assert reverse("discovery:directory") in html
+
+
+def test_a_short_shortlist_says_which_answers_cut_it_with_counts(patient_client, answered, crowd):
+    response = patient_client.get(RESULTS)
+    html = response.content.decode()
+    assert "Only a few fit your answers" in html
+    assert (
+        "Only 2 specialists speak Portuguese, fit your budget of €90.00, are licensed in Portugal and are taking "
+        "new patients." in html
+    )
+    # Clara misses only the language, Diego and Ines only the budget, Fabio only the licence.
+    offers = re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <span class="muted">\((\d+) more\)</span></li>', html)
+    assert offers == [
+        (f"{RESULTS}?widen=language", "Show specialists who don&#x27;t speak Portuguese", "1"),
+        (f"{RESULTS}?widen=budget", "Include those above your budget", "2"),
+        (f"{RESULTS}?widen=jurisdiction", "Show specialists not licensed in Portugal", "1"),
+    ]
+    assert "1 more would fit but is not taking new patients right now." in html
+    assert f'<a href="{reverse("discovery:directory")}">Browse everyone in the directory</a>' in html
+
+
+def test_widening_the_budget_adds_those_above_it_and_says_by_how_much(patient_client, answered, crowd):
+    response = patient_client.get(RESULTS, {"widen": "budget"})
+    assert shortlisted(response) == ["Ana Pereira", "Bruno Costa", "Diego Alves", "Ines Free"]
+    html = response.content.decode()
+    assert "Also showing specialists who cost more than your budget; each says what they do not meet." in html
+    assert f'<a href="{RESULTS}">Show only those who meet all your answers</a>' in html
+    assert '<p class="shortfalls">Above your budget by €60.00 (from €150.00)</p>' in html
+    assert '<p class="shortfalls">No prices in EUR</p>' in html
+    for name in ["Clara Schmidt", "Eva Lima", "Fabio Rocha"]:
+        assert name not in html
+    # Four now: the short-list box is gone.
+    assert "Only a few fit your answers" not in html
+
+
+def test_widening_keeps_what_is_already_widened_and_ignores_unknown_values(patient_client, answered, crowd):
+    response = patient_client.get(RESULTS, {"widen": ["budget", "accepting", "<script>"]})
+    assert response.context["shortlist"].widen == {"budget"}
+    assert "Eva Lima" not in shortlisted(response)  # not taking new patients: never widened
+    response = patient_client.get(RESULTS, {"widen": ["budget", "language"]})
+    assert shortlisted(response) == ["Ana Pereira", "Bruno Costa", "Clara Schmidt", "Diego Alves", "Ines Free"]
+    assert "who don&#x27;t speak Portuguese or cost more than your budget" in response.content.decode()
+
+
+def test_a_shortlist_card_shows_what_a_directory_card_shows(patient_client, patient, answered, ana):
+    offering = ana.offerings.get()
+    soon = timezone.now() + timedelta(days=2)
+    NextAvailability.objects.create(specialist=ana, starts_at=soon, valid_until=soon)
+    html = patient_client.get(RESULTS).content.decode()
+    card = html[html.index('<article class="specialist-card">') :]
+    card = card[: card.index("</article>")]
+    assert re.search(r'class="dir-avatar dir-avatar-initials"[^>]*>AP<', card)
+    assert "From <strong>€70.00</strong>" in card
+    shown = soon.astimezone(ZoneInfo(patient.timezone))
+    assert f'<span class="muted">Next available</span> <time datetime="{shown.isoformat()}">' in card
+    assert f"{shown:%a} {shown.day} {shown:%b, %H:%M}</time>" in card
+    assert f'href="{reverse("booking:book", args=[offering.public_id])}"' in card
+    assert f'action="{choose_url(ana)}"' in card
+    assert "Compare" not in card  # the shortlist has no comparison tray
+
+
+def test_a_specialist_the_patient_already_sees_is_marked_not_offered_again(patient_client, answered, crowd):
+    ana, bruno = crowd
+    patient_client.post(choose_url(ana), {"from": "match"})
+    html = patient_client.get(RESULTS).content.decode()
+    assert html.count('<span class="dir-badge dir-badge-ok">Your specialist</span>') == 1
+    assert f'action="{choose_url(ana)}"' not in html
+    assert f'action="{choose_url(bruno)}"' in html
+
+
+def test_the_shortlist_shows_the_answers_it_was_made_from_with_a_way_to_change_them(patient_client, answered, ana):
+    html = patient_client.get(RESULTS).content.decode()
+    answers = dict(re.findall(r"<div><dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd></div>", html))
+    assert answers == {
+        "Help with": "Anxiety",
+        "Languages": "Portuguese",
+        "Specialist": "Any",
+        "Meeting by": "Any",
+        "Way of working": "Any",
+        "Budget": "Up to €90.00 a session",
+        "Where you live": "Portugal",
+    } | {key: value for key, value in answers.items() if key in {"Speaks", "Meets by"}}
+    assert f'<a href="{MATCH}">Change answers</a>' in html
+
+
+def test_a_program_that_does_not_ask_about_budget_does_not_filter_by_it(patient_client, patient, answered, org, crowd):
+    program = ProgramFactory(organization=org, matching_questions=["topics", "languages"])
+    _ana, bruno = crowd
+    diego = SpecialistProfile.objects.get(display_name="Diego Alves")
+    on_roster(program, bruno, diego)
+    enrol(program, patient)
+    response = patient_client.get(RESULTS)
+    assert shortlisted(response) == ["Diego Alves", "Bruno Costa"]  # above the €90 budget, but not asked
+    html = response.content.decode()
+    assert "<dt>Budget</dt>" not in html
+    assert "<dt>Help with</dt>" in html
+
+
+def test_a_widened_shortlist_takes_the_same_number_of_queries(
+    patient_client, answered, crowd, django_assert_num_queries
+):
+    patient_client.get(RESULTS)
+    with CaptureQueriesContext(connection) as plain:
+        patient_client.get(RESULTS)
+    with django_assert_num_queries(len(plain)):
+        response = patient_client.get(RESULTS, {"widen": ["budget", "language", "jurisdiction"]})
+    assert len(response.context["shortlist"].matches) == 6
 
 
 def test_an_enrolled_program_patient_sees_only_the_roster(patient_client, patient, answered, org, crowd):
@@ -698,19 +809,26 @@ def test_a_best_match_program_without_a_fitting_specialist_shows_the_shortlist(p
 
 
 def test_home_makes_find_your_specialist_the_primary_card_once_the_intake_is_complete(patient_client, answered):
+    """The intake holds the answers: the card goes straight to the shortlist, not the questions again."""
     response = patient_client.get(HOME)
     assert response.context["primary_step"].title == "Find your specialist"
-    assert response.context["primary_step"].url == MATCH
+    assert response.context["primary_step"].url == RESULTS
     html = response.content.decode()
     assert re.search(r'next-step-primary">\s*<p class="eyebrow">What.s next</p>\s*<h3>Find your specialist</h3>', html)
-    assert "Get my shortlist" in html
+    assert "See your matches" in html
 
 
 def test_home_offers_find_your_specialist_after_the_unfinished_intake(patient_client, patient):
     IntakeFactory(user=patient, current_step="preferences", topics=["anxiety"])
     response = patient_client.get(HOME)
     assert response.context["primary_step"].title == "Finish your answers — step 2 of 3"
-    assert "Find your specialist" in [step.title for step in response.context["other_steps"]]
+    [find] = [step for step in response.context["other_steps"] if step.title == "Find your specialist"]
+    assert (find.url, find.cta) == (MATCH, "Get my shortlist")
+
+
+def test_the_intake_summary_leads_straight_to_the_matches(patient_client, answered):
+    html = patient_client.get(reverse("patients:intake")).content.decode()
+    assert re.search(rf'<a href="{RESULTS}" role="button">See your matches</a>', html)
 
 
 def test_home_names_the_specialist_once_chosen(patient_client, answered, ana):

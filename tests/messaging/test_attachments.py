@@ -13,14 +13,19 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.mark.parametrize(
-    ("fmt", "content_type"),
-    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"), ("GIF", "image/gif")],
+    ("fmt", "content_type", "extension"),
+    [
+        ("JPEG", "image/jpeg", ".jpg"),
+        ("PNG", "image/png", ".png"),
+        ("WEBP", "image/webp", ".webp"),
+        ("GIF", "image/gif", ".gif"),
+    ],
 )
-def test_images_are_accepted_with_the_type_their_content_proves(fmt, content_type):
+def test_images_are_accepted_with_the_type_their_content_proves(fmt, content_type, extension):
     upload = SimpleUploadedFile("holiday.bin", image_bytes(fmt, size=(20, 20)), content_type="text/plain")
     checked = checked_upload(upload)
     assert checked.content_type == content_type
-    assert checked.name == "holiday.bin"
+    assert checked.name == f"holiday.bin{extension}"
     assert checked.size == upload.size
 
 

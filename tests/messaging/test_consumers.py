@@ -104,7 +104,7 @@ def sign_out(user) -> None:
 
 
 def socket(path: str, user=None, *, from_origin: bytes | None = None) -> WebsocketCommunicator:
-    headers = [(b"origin", from_origin or origin())]
+    headers = [(b"host", settings.ALLOWED_HOSTS[0].encode()), (b"origin", from_origin or origin())]
     if user is not None:
         headers.append((b"cookie", user.cookie))
     return WebsocketCommunicator(application, path, headers=headers)
@@ -251,28 +251,41 @@ def test_bad_input_gets_an_error_and_stores_nothing(pair, frame):
     run(scenario)
 
 
-def test_ending_care_closes_the_patients_socket_and_leaves_the_thread_read_only(pair):
+def test_ending_care_closes_both_sides_sockets_and_leaves_the_thread_read_only(pair):
     relationship, conversation = pair
     patient, specialist = relationship.patient, relationship.specialist.user
 
     async def scenario():
+        sockets = [await connected(socket(thread_path(conversation), user)) for user in (patient, specialist)]
+        await database_sync_to_async(care_relationship_end)(relationship=relationship, by=specialist)
+        for communicator in sockets:
+            assert (await receive(communicator, "closed")) == {"type": "closed"}
+            assert (await communicator.receive_output(timeout=TIMEOUT))["type"] == "websocket.close"
+        # Either may reconnect to read, but every message is refused.
+        for user in (patient, specialist):
+            again = socket(thread_path(conversation), user)
+            accepted, _code = await again.connect(timeout=TIMEOUT)
+            assert accepted
+            assert (await receive(again, "hello"))["can_post"] is False
+            await again.send_json_to({"type": "message", "text": "Wait", "client_id": str(uuid.uuid4())})
+            assert "no longer" in (await receive(again, "error"))["message"]
+            await again.disconnect()
+        assert await database_sync_to_async(Message.objects.filter(kind=Message.Kind.TEXT).count)() == 0
+
+    run(scenario)
+
+
+def test_after_care_ended_typing_reaches_nobody(pair):
+    relationship, conversation = pair
+    patient, specialist = relationship.patient, relationship.specialist.user
+    care_relationship_end(relationship=relationship, by=specialist)
+
+    async def scenario():
         patient_socket = await connected(socket(thread_path(conversation), patient))
         specialist_socket = await connected(socket(thread_path(conversation), specialist))
-        await database_sync_to_async(care_relationship_end)(relationship=relationship, by=specialist)
-        assert (await receive(patient_socket, "closed")) == {"type": "closed"}
-        assert (await patient_socket.receive_output(timeout=TIMEOUT))["type"] == "websocket.close"
-        # The specialist stays and may still write.
-        await specialist_socket.send_json_to({"type": "message", "text": "Take care", "client_id": str(uuid.uuid4())})
-        assert (await receive(specialist_socket, "message"))["message"]["text"] == "Take care"
-        # The patient may reconnect to read, but every message is refused.
-        again = socket(thread_path(conversation), patient)
-        accepted, _code = await again.connect(timeout=TIMEOUT)
-        assert accepted
-        assert (await receive(again, "hello"))["can_post"] is False
-        await again.send_json_to({"type": "message", "text": "Wait", "client_id": str(uuid.uuid4())})
-        assert "no longer" in (await receive(again, "error"))["message"]
-        assert await database_sync_to_async(Message.objects.filter(author=patient).count)() == 0
-        await again.disconnect()
+        await patient_socket.send_json_to({"type": "typing"})
+        assert await specialist_socket.receive_nothing(timeout=0.3)
+        await patient_socket.disconnect()
         await specialist_socket.disconnect()
 
     run(scenario)

@@ -16,7 +16,8 @@ from booking.services import proposal_create
 from booking.states import AppointmentStatus as S
 from consents.models import RequiredBefore
 from core.models import AuditLog
-from messaging.models import Message
+from core.returns import with_return
+from messaging.models import Conversation, Message
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory, BookingSettingsFactory
 from tests.consents.factories_patient import published_document
 from tests.messaging.factories_pages import conversation_between, patient_of, specialist_of
@@ -250,7 +251,7 @@ def test_picking_a_time_holds_it_and_confirming_books_it(client, committed, offe
     with committed():
         response = client.post(url("patient-hold-confirm", conversation), {"appointment": hold.public_id}, **HTMX)
     assert response.status_code == 200
-    assert "Booked. We have emailed you the details." in response.content.decode()
+    assert "Booked. We will email you the details." in response.content.decode()
     hold.refresh_from_db()
     assert hold.status == S.CONFIRMED
     assert "appointment.confirmed" in notices(conversation)
@@ -308,15 +309,117 @@ def test_a_time_taken_meanwhile_is_a_conflict_with_the_times_as_they_are_now(
     assert Appointment.objects.count() == 1
 
 
-def test_a_consent_due_before_booking_is_asked_for_first(client, org, offering, patient, conversation):
-    published_document(organization=org, title="Privacy notice", required_before=RequiredBefore.BOOKING)
+def privacy_notice(specialist):
+    return published_document(
+        organization=specialist.organization,
+        specialist=specialist,
+        title="Privacy notice",
+        required_before=RequiredBefore.BOOKING,
+    )
+
+
+def flow_to(back):
+    return with_return(reverse("consents:flow"), back)
+
+
+def test_a_consent_due_before_booking_is_named_and_times_can_still_be_picked(
+    client, specialist, offering, patient, conversation
+):
+    privacy_notice(specialist)
     client.force_login(patient)
     page = client.get(url("patient-book", conversation), **HTMX).content.decode()
     assert "Before booking, please complete:" in page and "Privacy notice" in page
-    assert reverse("consents:flow") in page
+    assert 'value="2026-11-23T08:00:00+00:00"' in page  # the times are there
+    first = flow_to(f"{url('patient-book', conversation)}?offering={offering.public_id}")
+    assert first.replace("&", "&amp;") in page  # "Or complete them first", and back here
+
+
+def test_picking_a_time_holds_it_and_goes_through_the_flow_back_to_the_thread(
+    client, committed, specialist, offering, patient, conversation
+):
+    version = privacy_notice(specialist)
+    client.force_login(patient)
     response = client.post(url("patient-book", conversation), {"starts_at": MONDAY_9.isoformat()}, **HTMX)
+    hold = Appointment.objects.get()
+    assert hold.status == S.HELD
+    back = f"{url('patient-book', conversation)}?hold={hold.public_id}"
+    assert response["HX-Redirect"] == flow_to(back)
+
+    step = client.get(flow_to(back))["Location"]
+    page = client.get(step).content.decode()
+    assert "Your time is held until 07:10." in page
+    assert "Back to your conversation with Dr Lena Berg" in page
+    response = client.post(step, {"typed_name": "Alex Doe", "agreed": "on"})
+    assert response.status_code == 303
+    assert client.get(response["Location"])["Location"] == back
+    assert version.signatures.count() == 1
+
+    page = client.get(back).content.decode()  # the thread, its panel on the confirm step
+    assert "Confirm your booking" in page and "Complete now" not in page
+    with committed():
+        response = client.post(url("patient-hold-confirm", conversation), {"appointment": hold.public_id}, **HTMX)
+    assert response.status_code == 200
+    hold.refresh_from_db()
+    assert hold.status == S.CONFIRMED
+
+
+def test_without_htmx_picking_goes_to_the_flow_too(client, specialist, offering, patient, conversation):
+    privacy_notice(specialist)
+    client.force_login(patient)
+    response = client.post(url("patient-book", conversation), {"starts_at": MONDAY_9.isoformat()})
+    hold = Appointment.objects.get()
+    assert response.status_code == 303
+    assert response["Location"] == flow_to(f"{url('patient-book', conversation)}?hold={hold.public_id}")
+
+
+def test_the_panels_hold_says_what_is_due_and_confirm_is_refused(client, specialist, offering, patient, conversation):
+    privacy_notice(specialist)
+    client.force_login(patient)
+    client.post(url("patient-book", conversation), {"starts_at": MONDAY_9.isoformat()}, **HTMX)
+    hold = Appointment.objects.get()
+    page = client.get(url("patient-panel", conversation), **HTMX).content.decode()
+    assert "Before you can confirm, please complete:" in page and "Complete now" in page
+    assert 'name="appointment" value="' not in page.split("panel-hold")[1].split("</section>")[0]
+    response = client.post(url("patient-hold-confirm", conversation), {"appointment": hold.public_id}, **HTMX)
     assert response.status_code == 409
-    assert not Appointment.objects.exists()
+    assert "Before booking with Dr Lena Berg, please sign: Privacy notice." in response.content.decode()
+    hold.refresh_from_db()
+    assert hold.status == S.HELD
+
+
+def test_back_after_the_hold_ran_out_the_panel_offers_the_nearest_times(
+    client, frozen, specialist, offering, patient, conversation
+):
+    privacy_notice(specialist)
+    client.force_login(patient)
+    client.post(url("patient-book", conversation), {"starts_at": MONDAY_9.isoformat()}, **HTMX)
+    hold = Appointment.objects.get()
+    frozen.shift(timedelta(minutes=11))
+    client.force_login(patient)
+    response = client.get(f"{url('patient-book', conversation)}?hold={hold.public_id}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The time you picked is no longer held: the hold ran out." in page
+    assert "The nearest free times" in page
+    assert MONDAY_9.isoformat() in [time.value for time in response.context["book_nearest"]]
+
+
+def test_someone_elses_hold_named_in_the_thread_is_a_404(client, offering, patient, other_patient, conversation):
+    theirs = AppointmentFactory(
+        patient=other_patient, offering=offering, status=S.HELD, expires_at=NOW + timedelta(minutes=5)
+    )
+    client.force_login(patient)
+    assert client.get(f"{url('patient-book', conversation)}?hold={theirs.public_id}").status_code == 404
+    assert client.get(f"{url('patient-book', conversation)}?hold=not-an-id").status_code == 404
+
+
+def test_a_way_back_to_someone_elses_thread_is_dropped(client, specialist, offering, patient, other_patient):
+    privacy_notice(specialist)
+    theirs = Conversation.objects.get(relationship__patient=other_patient)
+    client.force_login(patient)
+    response = client.get(flow_to(url("patient-book", theirs)))
+    assert response.status_code == 200  # the flow without it: nothing known to be due
+    assert url("patient-book", theirs) not in response.content.decode()
 
 
 def test_another_specialists_service_cannot_be_booked_from_this_thread(client, org, patient, conversation):
@@ -366,7 +469,7 @@ def test_the_patient_takes_a_proposed_time_from_the_panel(client, committed, off
     with committed():
         response = client.post(url("patient-proposal-accept", conversation), data, **HTMX)
     assert response.status_code == 200
-    assert "Booked. We have emailed you the details." in response.content.decode()
+    assert "Booked. We will email you the details." in response.content.decode()
     later.refresh_from_db()
     assert later.status == S.CONFIRMED
     assert notices(conversation)[-1] == "appointment.confirmed"

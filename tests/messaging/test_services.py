@@ -1,4 +1,4 @@
-"""Conversations open with the care relationship, close for the patient
+"""Conversations open with the care relationship, close for both sides
 when it ends; messages are checked, stored once and announced after commit."""
 
 import uuid
@@ -33,15 +33,16 @@ def test_starting_care_opens_one_conversation_both_may_read_and_write(pair):
     assert list(selectors.conversations_for(outsider)) == []
 
 
-def test_ending_care_leaves_the_patient_read_only(pair, django_capture_on_commit_callbacks):
+def test_ending_care_leaves_both_sides_read_only(pair, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         care_relationship_end(relationship=pair, by=pair.specialist.user)
     conversation = Conversation.objects.get(relationship=pair)
-    patient = type(pair.patient).objects.get(pk=pair.patient.pk)  # a fresh permission cache
-    assert patient.has_perm("messaging.view_conversation", conversation)
-    assert not patient.has_perm("messaging.post_in_conversation", conversation)
-    with pytest.raises(PermissionDenied):
-        services.message_post(conversation=conversation, author=patient, text="Hello?")
+    for user in (pair.patient, pair.specialist.user):
+        person = type(user).objects.get(pk=user.pk)  # a fresh permission cache
+        assert person.has_perm("messaging.view_conversation", conversation)
+        assert not person.has_perm("messaging.post_in_conversation", conversation)
+        with pytest.raises(PermissionDenied):
+            services.message_post(conversation=conversation, author=person, text="Hello?")
     assert not Message.objects.exists()
 
 
