@@ -23,7 +23,7 @@ from .models import (
     BookingSettings,
     NextAvailability,
 )
-from .states import SLOT_HOLDING
+from .states import ALLOWED, SLOT_HOLDING
 
 
 def free_slots_for_offering(
@@ -76,6 +76,15 @@ def nearest_free_slots(
         offering=offering, start_on=day - timedelta(days=7), end_on=day + timedelta(days=7), now=now, ignoring=ignoring
     )
     return sorted(sorted(free, key=lambda slot: abs(slot - around))[:count])
+
+
+def appointments_ahead_exist(*, patient, specialist, now: datetime | None = None) -> bool:
+    """Whether the pair has a session still to come or still being arranged
+    (held, requested, proposed, awaiting payment, booked, under way)."""
+    now = now or timezone.now()
+    return Appointment.objects.filter(
+        patient=patient, specialist=specialist, status__in=ALLOWED, ends_at__gt=now
+    ).exists()
 
 
 def booking_settings_for(specialist) -> BookingSettings:

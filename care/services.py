@@ -1,8 +1,11 @@
 """Every write to care relationships."""
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from booking.selectors import appointments_ahead_exist
 from core import events
 from core.services import journey_event_record
 
@@ -39,10 +42,19 @@ def care_relationship_end(*, relationship: CareRelationship, by) -> CareRelation
     sessions in it, and their open sockets close. The specialist stops
     seeing the patient (lists of their patients count active care only).
     Ending an ended relationship changes nothing.
+
+    Refused while the pair still has a session ahead or being arranged:
+    those need the thread (and, later, the video room) that ending care
+    closes, so they are cancelled or moved first.
     """
     relationship = CareRelationship.objects.select_for_update().get(pk=relationship.pk)
     if relationship.status == CareRelationship.Status.ENDED:
         return relationship
+    if appointments_ahead_exist(patient=relationship.patient_id, specialist=relationship.specialist_id):
+        raise ValidationError(
+            _("Sessions are still booked or being arranged with this patient. Cancel them first, then end care."),
+            code="sessions_ahead",
+        )
     relationship.status = CareRelationship.Status.ENDED
     relationship.ended_at = timezone.now()
     relationship.save(update_fields=["status", "ended_at", "updated_at"])

@@ -54,6 +54,7 @@ from booking.services import (
     proposal_decline,
 )
 from booking.states import AppointmentStatus
+from care.services import care_relationship_end
 from core.portals import Portal, portal_required
 from core.returns import ReturnTo
 
@@ -172,6 +173,26 @@ def accept_request_view(request, public_id):
     except ValidationError as error:
         return _answer(request, conversation, Portal.SPECIALIST, status=refusal_status(error), error=error.messages[0])
     return _answer(request, conversation, Portal.SPECIALIST, done=_("Accepted: the session is booked."))
+
+
+@require_POST
+@portal_required(Portal.SPECIALIST)
+@open_thread_required(Portal.SPECIALIST)
+def end_care_view(request, public_id):
+    """End care with this conversation's patient: the thread turns
+    read-only for both (refused while sessions are still ahead)."""
+    conversation = thread_conversation(request, public_id, Portal.SPECIALIST)
+    try:
+        care_relationship_end(relationship=conversation.relationship, by=request.user)
+    except ValidationError as error:
+        return _answer(request, conversation, Portal.SPECIALIST, status=409, error=error.messages[0])
+    messages.success(request, _("Care ended. You can both still read this conversation."))
+    thread_url = reverse(THREAD_URL[Portal.SPECIALIST], args=[conversation.public_id])
+    if request.htmx:
+        return HttpResponseClientRedirect(thread_url)
+    response = redirect(thread_url)
+    response.status_code = 303
+    return response
 
 
 # --- The patient: book a follow-up, answer a proposal --------------------------------------

@@ -29,6 +29,7 @@ specialist_urls = [
     path("specialist/messages/<uuid:public_id>/panel/", panel_views.specialist_panel_view, name="specialist-panel"),
     path("specialist/messages/<uuid:public_id>/propose/", panel_views.propose_view, name="specialist-propose"),
     path("specialist/messages/<uuid:public_id>/accept/", panel_views.accept_request_view, name="specialist-accept"),
+    path("specialist/messages/<uuid:public_id>/end-care/", panel_views.end_care_view, name="specialist-end-care"),
 ]
 
 # Downloads: for whichever participant, outside the portals.

@@ -1,15 +1,14 @@
-"""Care ends while both sides have the thread open: at once, without a
-reload, each loses the composer and the panel's actions and reads why; the
-history stays. On a phone the read-only thread fits the screen. Pages are
+"""The specialist ends care from the thread while both sides have it open:
+at once, without a reload, each loses the composer and the panel's actions
+and reads why; the history stays. Care with a session still ahead does not
+end. On a phone the read-only thread fits the screen. Pages are
 photographed into test-results/care-ended/."""
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
-from django.db import connections
 from playwright.sync_api import expect
 
-from care.services import care_relationship_end
+from booking.models import Appointment
+from booking.states import AppointmentStatus
 from tests.booking.factories import AppointmentFactory
 from tests.browser.helpers import screenshot, signed_in_page
 from tests.browser.test_messaging import live_server  # noqa: F401  (the ASGI server, with sockets)
@@ -19,25 +18,11 @@ from tests.specialists.factories import OfferingFactory
 pytestmark = pytest.mark.browser
 
 
-def end_care(relationship, by) -> None:
-    """As a request would: in a thread of its own (the broadcast after
-    commit cannot run beside Playwright's event loop in this one)."""
-
-    def body():
-        try:
-            care_relationship_end(relationship=relationship, by=by)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(body).result()
-
-
 def test_ending_care_turns_both_open_threads_read_only_at_once(new_page, live_server, org):  # noqa: F811
     profile = specialist_of(org, display_name="Dr Ana Souza")
     patient = patient_of(org, full_name="Maya Lindqvist")
     conversation = conversation_between(patient, profile)
-    AppointmentFactory(patient=patient, offering=OfferingFactory(specialist=profile, name="Follow-up session"))
+    ahead = AppointmentFactory(patient=patient, offering=OfferingFactory(specialist=profile, name="Follow-up session"))
     pages = {
         "patient": (signed_in_page(new_page, live_server, patient), "Dr Ana Souza"),
         "specialist": (signed_in_page(new_page, live_server, profile.user), "Maya Lindqvist"),
@@ -51,7 +36,14 @@ def test_ending_care_turns_both_open_threads_read_only_at_once(new_page, live_se
     patient_page.get_by_role("button", name="Send").click()
     expect(pages["specialist"][0].locator(".msg-other", has_text="Thank you")).to_be_visible()
 
-    end_care(conversation.relationship, profile.user)
+    specialist_page = pages["specialist"][0]
+    specialist_page.locator("#panel-end-care summary").click()
+    screenshot(specialist_page, "care-ended", "specialist-end-care")
+    specialist_page.get_by_role("button", name="End care").click()
+    expect(specialist_page.locator(".panel-error")).to_contain_text("Cancel them first, then end care.")
+    Appointment.objects.filter(pk=ahead.pk).update(status=AppointmentStatus.DECLINED)  # answered meanwhile
+    specialist_page.locator("#panel-end-care summary").click()
+    specialist_page.get_by_role("button", name="End care").click()
 
     for portal, (page, other) in pages.items():
         expect(page.locator("#message-form")).to_have_count(0)
@@ -59,11 +51,13 @@ def test_ending_care_turns_both_open_threads_read_only_at_once(new_page, live_se
             f"This conversation is read-only because your care with {other} ended."
         )
         expect(page.locator("#panel-ended")).to_contain_text("Care ended on")
-        expect(page.locator("#thread")).to_have_attribute("data-live", "false")
         expect(page.get_by_text("Thank you for everything.")).to_be_visible()  # the history stays
         screenshot(page, "care-ended", f"{portal}-live")
-    expect(pages["specialist"][0].get_by_role("button", name="Accept this time")).to_have_count(0)
-    expect(pages["specialist"][0].get_by_role("button", name="Propose times")).to_have_count(0)
+    expect(patient_page.locator("#thread")).to_have_attribute("data-live", "false")  # live, no reload
+    expect(specialist_page.get_by_text("Care ended. You can both still read this conversation.")).to_be_visible()
+    expect(specialist_page.locator("#panel-end-care")).to_have_count(0)
+    expect(specialist_page.get_by_role("button", name="Accept this time")).to_have_count(0)
+    expect(specialist_page.get_by_role("button", name="Propose times")).to_have_count(0)
     expect(patient_page.get_by_role("button", name="Book a follow-up")).to_have_count(0)
 
     # Opened afresh on a phone: read-only, and nothing scrolls sideways.

@@ -58,6 +58,7 @@ ROUTES: dict[str, Route] = {
         private=True,
     ),
     "messaging:specialist-accept": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
+    "messaging:specialist-end-care": Route(row(405), {"public_id": "messaging_conversation_public_id"}),
     "messaging:attachment": Route(
         row(404, anonymous=LOGIN, patient_a=200, specialist=200),
         {"public_id": "messaging_attachment_public_id"},

@@ -112,3 +112,48 @@ def test_the_panel_only_looks_back_once_care_ended(client, patient, specialist, 
     client.force_login(patient)
     panel = client.get(url("patient-panel", conversation)).content.decode()
     assert "Care ended on" in panel and "Book a follow-up" not in panel
+
+
+# --- Ending care from the thread -------------------------------------------------------
+
+
+@pytest.fixture
+def open_conversation(patient, specialist):
+    return conversation_between(patient, specialist)
+
+
+@pytest.mark.parametrize("headers", [{}, HTMX])
+def test_the_specialist_ends_care_from_the_thread(
+    client, specialist, open_conversation, headers, django_capture_on_commit_callbacks
+):
+    client.force_login(specialist.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url("specialist-end-care", open_conversation), **headers)
+    thread = url("specialist-thread", open_conversation)
+    if headers:
+        assert response.status_code == 200 and response["HX-Redirect"] == thread
+    else:
+        assert response.status_code == 303 and response["Location"] == thread
+    open_conversation.relationship.refresh_from_db()
+    assert open_conversation.relationship.status == "ended"
+    page = client.get(thread).content.decode()
+    assert "Care ended. You can both still read this conversation." in page
+    assert 'id="message-form"' not in page
+
+
+def test_care_with_a_session_ahead_cannot_end(client, patient, specialist, open_conversation):
+    AppointmentFactory(patient=patient, offering=OfferingFactory(specialist=specialist), status=S.CONFIRMED)
+    client.force_login(specialist.user)
+    response = client.post(url("specialist-end-care", open_conversation), **HTMX)
+    assert response.status_code == 409
+    assert "Cancel them first, then end care." in response.content.decode()
+    open_conversation.relationship.refresh_from_db()
+    assert open_conversation.relationship.status == "active"
+
+
+def test_a_patient_cannot_end_care_from_the_specialist_side(client, patient, open_conversation):
+    client.force_login(patient)
+    response = client.post(url("specialist-end-care", open_conversation))
+    assert response.status_code in (403, 404)
+    open_conversation.relationship.refresh_from_db()
+    assert open_conversation.relationship.status == "active"

@@ -229,8 +229,9 @@ def test_a_day_boundary_between_the_zones_writes_both_dates(run, conversation, o
 
 
 def test_a_pair_without_an_active_relationship_gets_no_notice(run, offering, patient, specialist_user):
-    book(run, offering, patient, S.REQUESTED)  # no relationship yet
+    first = book(run, offering, patient, S.REQUESTED)  # no relationship yet
     assert notices() == []
+    run(booking.appointment_transition, appointment=first, to=S.DECLINED, by=specialist_user)
     relationship = run(care_relationship_start, patient=patient, specialist=offering.specialist, source="chosen")
     run(care_relationship_end, relationship=relationship, by=specialist_user)
     book(run, offering, patient, S.REQUESTED, starts_at=STARTS_AT + timedelta(days=1))
