@@ -1,9 +1,11 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.urls import reverse
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
 
 MAGIC_LINK_SALT = "accounts.magic-link"
 
@@ -19,6 +21,24 @@ def magic_link_code(token: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    # allauth's form errors, in the product's voice.
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "cannot_remove_primary_email": _("This is your main email address, so it stays."),
+        "duplicate_email": _("This email address is already on your account."),
+        "email_password_mismatch": _("The email or password is not right."),
+        "email_taken": _("An account already uses this email address."),
+        "incorrect_code": _("That code is not right. Please check it and try again."),
+        "incorrect_password": _("That password is not right."),
+        "invalid_or_expired_key": _("This link has run out or was already used."),
+        "invalid_login": _("That did not work. Please try again."),
+        "invalid_password_reset": _("This password link has run out or was already used."),
+        "same_as_current": _("That is the same as the current one."),
+        "too_many_login_attempts": _("Too many tries in a row. Please wait a few minutes, then try again."),
+        "unverified_primary_email": _("Please confirm your main email address first."),
+        "rate_limited": _("Too many tries in a row. Please wait a minute, then try again."),
+    }
+
     def send_mail(self, template_prefix, email, context):
         # The login-code email also carries a magic link: the same code,
         # signed and time-limited, that only completes the sign-in on the
@@ -35,6 +55,14 @@ class AccountAdapter(DefaultAccountAdapter):
         # an account (as Django's login does for unknown users).
         make_password(get_random_string(32))
         super().send_account_already_exists_mail(email)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": _("That did not work. Please check the code, or try your key again."),
+        "unverified_email": _("Please confirm your email address before you turn on two-factor authentication."),
+    }
 
 
 def user_display(user) -> str:

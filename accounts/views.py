@@ -1,4 +1,5 @@
 from allauth.account.internal.stagekit import get_pending_stage
+from allauth.account.views import ConfirmEmailVerificationCodeView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -10,6 +11,7 @@ from core.portals import no_store
 
 from .adapter import magic_link_code
 from .forms import ProfileForm
+from .ratelimits import seconds_until_allowed
 from .services import user_sign_out_everywhere, user_update_profile
 
 
@@ -52,3 +54,20 @@ def magic_link_view(request, token):
         return render(request, "accounts/magic_link.html", {"problem": "other_device"}, status=400)
     # The page holds a live sign-in code and its visitor is not signed in yet.
     return no_store(render(request, "accounts/magic_link.html", {"code": code}))
+
+
+class ConfirmEmailCodeView(ConfirmEmailVerificationCodeView):
+    """allauth's "confirm your email address" page (same address, same
+    name), except that a new code asked for too soon answers this page
+    again, saying how long to wait, instead of allauth's bare 429 page.
+    The code already sent keeps working meanwhile."""
+
+    def _resend_form_valid(self, form):
+        email = self._process.state["email"]
+        wait = seconds_until_allowed(self.request, action="confirm_email", key=email.lower())
+        if not wait:
+            return super()._resend_form_valid(form)
+        verify_form = self._get_verify_form_class()(code=self._process.code, user=self._process.user, email=email)
+        response = self.render_to_response(self.get_context_data(form=verify_form, resend_wait=wait), status=429)
+        response["Retry-After"] = str(wait)
+        return response

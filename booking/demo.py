@@ -7,8 +7,11 @@ times; the demo patient (Alex) has a booked session, a past one, and times
 proposed by a second specialist. The two extra demo patients have accepted
 the clinic's current terms, as the four demo logins have. Made through the
 services wherever the times are in the future, so the history, emails and
-notifications are the ones a visitor would cause. All dates are relative to
-the moment of seeding. Idempotent: bookings are skipped once Sam has some.
+notifications are the ones a visitor would cause: a consent due before
+booking (consents/demo.py, seeded first) is signed while the time is held,
+and Priya's session is moved once its booking is done. All dates are
+relative to the moment of seeding. Idempotent: bookings are skipped once
+Sam has some.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from consents.services import consent_sign
 from core.timeutils import to_zone
 from organizations.models import Membership, Organization
 from organizations.selectors import terms_current_for_organization
@@ -31,6 +35,7 @@ from specialists.models import Offering, SpecialistProfile
 
 from . import selectors, services
 from .models import AvailabilityOverride, AvailabilityRule, BookingPolicy, BookingSettings
+from .readiness import booking_blockers
 from .states import AppointmentStatus
 
 ORG_SLUG = "daraport-demo-clinic"
@@ -130,9 +135,36 @@ def _two_days(offering, *, after_days: int, from_hour: int = 0):
     return [first, _free(offering, after_days=later + 1, from_hour=from_hour)]
 
 
+def _sign_what_is_due(patient, offering) -> None:
+    """What the guided flow asks before booking `offering`: the demo's are
+    consents, signed as the patient would."""
+    for item in booking_blockers(patient=patient, offering=offering):
+        if item.kind == "consent":
+            consent_sign(
+                patient=patient,
+                version=item.version,
+                typed_name=patient.full_name,
+                agreed=True,
+                ip_address=None,
+                user_agent="seed_demo",
+            )
+
+
 def _booked(patient, offering, starts_at):
+    """Booked as a patient books: the time held, then what is due before
+    booking signed, then confirmed."""
     held = services.appointment_hold(patient=patient, offering=offering, starts_at=starts_at)
+    _sign_what_is_due(patient, offering)
     return services.appointment_hold_confirm(appointment=held, by=patient)
+
+
+def _move(appointment, *, patient, offering) -> None:
+    services.appointment_reschedule(
+        appointment=appointment,
+        starts_at=_free(offering, after_days=3, nth=2),
+        by=patient,
+        reason="A work trip came up.",
+    )
 
 
 @transaction.atomic
@@ -156,13 +188,10 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
     _booked(alex, follow_up, _free(follow_up, after_days=2, from_hour=19))
 
     # Priya: booked this week, and moved once (the history shows the move).
+    # The move waits for the booking's commit, as it would a day later: the
+    # thread's "Session confirmed" notice, posted then, reads the original time.
     priya_session = _booked(priya, initial, _free(initial, after_days=1))
-    services.appointment_reschedule(
-        appointment=priya_session,
-        starts_at=_free(initial, after_days=3, nth=2),
-        by=priya,
-        reason="A work trip came up.",
-    )
+    transaction.on_commit(lambda: _move(priya_session, patient=priya, offering=initial))
     # Tomás asks for evenings Sam does not offer yet; and sends a request for a check-in time.
     today = timezone.now().astimezone(timezone.get_default_timezone()).date()
     services.availability_request_create(
@@ -177,6 +206,7 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
     )
     check_in.booking_mode = Offering.BookingMode.ON_REQUEST
     check_in.save(update_fields=["booking_mode"])
+    _sign_what_is_due(tomas, check_in)
     services.appointment_request(
         patient=tomas, offering=check_in, starts_at=_free(check_in, after_days=5, from_hour=18)
     )

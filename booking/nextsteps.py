@@ -1,5 +1,6 @@
 """Booking's cards on the patient home: a time held and not confirmed yet,
-a proposal to answer, a payment due, or the next session."""
+a proposal to answer, a payment due, a time or other times asked for and
+not answered yet, or the next session."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +15,9 @@ from .selectors_patient import patient_next_items
 HOLD_PRIORITY = 9  # the time is released within minutes
 PROPOSAL_PRIORITY = 10  # someone waits for an answer, and the times run out
 PAYMENT_PRIORITY = 12
+REQUESTED_PRIORITY = 13  # the answer decides what comes next
 NEXT_SESSION_PRIORITY = 14  # above discovery's "your specialist" card
+ASKED_PRIORITY = 16  # above the intake: an ask is under way
 
 
 def _when(moment, zone: str) -> str:
@@ -39,8 +42,8 @@ def _payment_step(payment, zone: str) -> NextStep:
     return NextStep(
         title=_("Your session on %(when)s is reserved, not confirmed yet") % values,
         body=_(
-            "Online payment is not available yet. The time is reserved for you until %(until)s, then released. "
-            "Please message %(name)s about it."
+            "Online payment is not available yet. The time is reserved for you until %(until)s, then released "
+            "on its own. The details say what you can do."
         )
         % values,
         url=reverse("booking:patient-appointment", args=[payment.public_id]),
@@ -50,8 +53,9 @@ def _payment_step(payment, zone: str) -> NextStep:
 
 
 def patient_steps(*, user, **context):
-    """Three queries, whatever the patient has booked."""
-    hold, proposal, payment, session = patient_next_items(patient=user)
+    """Four queries, whatever the patient has booked."""
+    items = patient_next_items(patient=user)
+    hold, proposal, session = items.hold, items.proposal, items.session
     if hold is not None:
         yield NextStep(
             title=_("Not booked yet: %(when)s with %(name)s")
@@ -71,8 +75,20 @@ def patient_steps(*, user, **context):
             cta=_("Choose a time"),
             priority=PROPOSAL_PRIORITY,
         )
-    if payment is not None:
-        yield _payment_step(payment, user.timezone)
+    if items.payment is not None:
+        yield _payment_step(items.payment, user.timezone)
+    if items.requested is not None:
+        values = {
+            "name": items.requested.specialist.display_name,
+            "when": _when(items.requested.starts_at, user.timezone),
+        }
+        yield NextStep(
+            title=_("Waiting for %(name)s to confirm %(when)s") % values,
+            body=_("You asked for this time. We let you know as soon as %(name)s answers.") % values,
+            url=reverse("booking:patient-appointment", args=[items.requested.public_id]),
+            cta=_("View your request"),
+            priority=REQUESTED_PRIORITY,
+        )
     if session is not None:
         yield NextStep(
             title=_("Your next session: %(when)s with %(name)s")
@@ -82,6 +98,15 @@ def patient_steps(*, user, **context):
             url=reverse("booking:patient-appointment", args=[session.public_id]),
             cta=_("View details"),
             priority=NEXT_SESSION_PRIORITY,
+        )
+    if items.asked is not None:
+        values = {"name": items.asked.specialist.display_name}
+        yield NextStep(
+            title=_("Waiting for %(name)s to suggest times") % values,
+            body=_("You asked for other times. We let you know as soon as %(name)s proposes some.") % values,
+            url=reverse("booking:patient-appointments") + "#requests-title",
+            cta=_("View your request"),
+            priority=ASKED_PRIORITY,
         )
 
 

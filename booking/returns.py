@@ -16,7 +16,7 @@ from core.returns import ReturnTo
 from core.timeutils import format_short
 
 from .forms.patient import picked_start
-from .selectors_patient import appointment_get_for_patient, bookable_offering_get
+from .selectors_patient import appointment_get_for_patient, bookable_offering_get, proposal_get_for_patient
 from .states import AppointmentStatus
 
 S = AppointmentStatus
@@ -64,6 +64,25 @@ def book_return(user, kwargs, query) -> ReturnTo | None:
     return ReturnTo(label=_("Back to your request"), note=note, **facts)
 
 
+def proposal_return(user, kwargs, query) -> ReturnTo | None:
+    """Back to the times a specialist proposed, to accept one."""
+    try:
+        proposal = proposal_get_for_patient(patient=user, public_id=kwargs["public_id"])
+    except Http404:
+        return None
+    note = _("The proposed times stay reserved for you until %(when)s.") % {
+        "when": format_short(proposal.expires_at, user.timezone)
+    }
+    return ReturnTo(
+        url=reverse("booking:patient-proposal", args=[proposal.public_id]),
+        label=_("Back to the proposed times"),
+        note=note,
+        specialist=proposal.specialist,
+        offering=proposal.offering,
+    )
+
+
 def register():
     returns.register("booking:patient-appointment", appointment_return)
     returns.register("booking:book", book_return)
+    returns.register("booking:patient-proposal", proposal_return)

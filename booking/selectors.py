@@ -238,6 +238,29 @@ def slot_inputs_for_specialists(
     }
 
 
+@dataclass(frozen=True)
+class WeeklyHours:
+    """A specialist's weekly rules and the zone their wall-clock times are in."""
+
+    zone: str
+    rules: tuple[slots.WeeklyRule, ...]
+
+
+def weekly_hours_for_specialists(*, profiles: QuerySet) -> dict[int, WeeklyHours]:
+    """Specialist id → their weekly hours, for the `profiles`
+    (SpecialistProfile) that have any. One query, whatever their number:
+    `profiles` goes in as a subquery."""
+    found: dict[int, tuple[str, list[slots.WeeklyRule]]] = {}
+    rows = (
+        AvailabilityRule.objects.filter(specialist__in=profiles.values("pk"))
+        .order_by("specialist_id", "weekday", "start_time")
+        .values_list("specialist_id", "specialist__user__timezone", "weekday", "start_time", "end_time")
+    )
+    for specialist_id, zone, weekday, start, end in rows:
+        found.setdefault(specialist_id, (zone, []))[1].append(slots.WeeklyRule(weekday, start, end))
+    return {pk: WeeklyHours(zone=zone, rules=tuple(rules)) for pk, (zone, rules) in found.items()}
+
+
 def shortest_direct_durations(*, specialist_ids) -> dict[int, int]:
     """Specialist id → the length of their shortest active offering that
     patients book directly; specialists without one are left out. One

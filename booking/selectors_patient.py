@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -315,10 +316,20 @@ def appointment_sections_for_patient(*, patient, now: datetime | None = None) ->
     )
 
 
-def patient_next_items(*, patient, now: datetime | None = None):
-    """For the patient's home: the time they hold and have not confirmed
-    yet, the open proposal answering soonest, the payment due soonest and
-    the next booked session (each or None), in three queries."""
+@dataclass(frozen=True)
+class PatientNextItems:
+    """What the patient's home says about their bookings (each or None)."""
+
+    hold: Appointment | None  # a time held and not confirmed yet
+    proposal: Proposal | None  # the open proposal answering soonest
+    payment: Appointment | None  # the payment due soonest
+    requested: Appointment | None  # the soonest time asked for, not answered yet
+    session: Appointment | None  # the next booked session
+    asked: AvailabilityRequest | None  # the latest ask for other times, open
+
+
+def patient_next_items(*, patient, now: datetime | None = None) -> PatientNextItems:
+    """For the patient's home, in four queries."""
     now = now or timezone.now()
     hold = _appointments_of(patient).filter(status=S.HELD, expires_at__gt=now).order_by("-created_at").first()
     proposal = (
@@ -335,14 +346,45 @@ def patient_next_items(*, patient, now: datetime | None = None):
     upcoming = list(
         _appointments_of(patient)
         .filter(
-            Q(status=S.AWAITING_PAYMENT, expires_at__gt=now) | Q(status__in=[S.CONFIRMED, S.IN_PROGRESS]),
+            Q(status=S.AWAITING_PAYMENT, expires_at__gt=now)
+            | Q(status=S.REQUESTED, starts_at__gt=now)
+            | Q(status__in=[S.CONFIRMED, S.IN_PROGRESS]),
             ends_at__gt=now,
         )
         .order_by("starts_at")[:10]
     )
-    payment = min((a for a in upcoming if a.status == S.AWAITING_PAYMENT), key=lambda a: a.expires_at, default=None)
-    session = next((a for a in upcoming if a.status != S.AWAITING_PAYMENT), None)
-    return hold, proposal, payment, session
+    asked = (
+        AvailabilityRequest.objects.filter(patient=patient, status=AvailabilityRequest.Status.OPEN)
+        .select_related("specialist")
+        .order_by("-created_at")
+        .first()
+    )
+    return PatientNextItems(
+        hold=hold,
+        proposal=proposal,
+        payment=min((a for a in upcoming if a.status == S.AWAITING_PAYMENT), key=lambda a: a.expires_at, default=None),
+        requested=next((a for a in upcoming if a.status == S.REQUESTED), None),
+        session=next((a for a in upcoming if a.status in (S.CONFIRMED, S.IN_PROGRESS)), None),
+        asked=asked,
+    )
+
+
+def patient_has_booking_under_way(*, patient, now: datetime | None = None) -> bool:
+    """Whether the patient has anything going with a specialist: a live
+    appointment (held, asked for, reserved, booked), an open proposal or an
+    open ask for times. One query. The home then stops suggesting to find
+    a specialist, even before a first session starts a care relationship."""
+    now = now or timezone.now()
+    live = (
+        Appointment.objects.filter(patient=patient, status__in=LIVE, ends_at__gt=now)
+        .exclude(status__in=[S.HELD, S.AWAITING_PAYMENT], expires_at__lte=now)
+        .exclude(status=S.REQUESTED, starts_at__lte=now)
+    )
+    proposals = Proposal.objects.filter(patient=patient, status=Proposal.Status.OPEN, expires_at__gt=now)
+    asks = AvailabilityRequest.objects.filter(patient=patient, status=AvailabilityRequest.Status.OPEN)
+    return (
+        get_user_model().objects.filter(pk=patient.pk).filter(Exists(live) | Exists(proposals) | Exists(asks)).exists()
+    )
 
 
 def cancellation_policy_text(specialist) -> str:

@@ -1,7 +1,7 @@
-"""The specialist portal home from booking: next-step cards (patients
+"""The specialist portal home from booking: next-step cards (requests
 waiting for an answer, the next session today) and sections (the agenda of
-today and this week, the requests to answer, the sessions something still
-blocks).
+today and the next 7 days, the requests to answer, the sessions something
+still blocks).
 
 Registered with `core.nextsteps` in `BookingConfig.ready()` by calling
 `register()`.
@@ -23,19 +23,20 @@ from core.portals import Portal
 from core.timeutils import format_time
 from specialists.selectors import specialist_profile_for_user
 
-from .calendar import monday_of
 from .models import Appointment, AvailabilityRequest
 from .readiness import readiness_annotate
 from .states import AppointmentStatus
 
 S = AppointmentStatus
 
-# Patients waiting for times come before anything else on the home page.
+# Requests waiting for an answer come before anything else on the home page.
 WAITING_PRIORITY = 10
 TODAY_PRIORITY = 12
 # The agenda's sessions: booked, booked once paid, and under way.
 AGENDA_STATUSES = (S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS)
-# What blocks a session is worth knowing this far ahead (past the week).
+# The agenda: today, then this many days after it, whatever the weekday.
+AGENDA_DAYS = 7
+# What blocks a session is worth knowing this far ahead (past the agenda).
 BLOCKERS_DAYS = 14
 # A bound on the rows one home page reads, however busy the practice.
 SESSIONS_READ = 200
@@ -47,24 +48,21 @@ def specialist_steps(*, user, now: datetime | None = None, **context):
     if profile is None:
         return
     now = now or timezone.now()
-    waiting = set(
-        Appointment.objects.filter(
-            specialist=profile, status=AppointmentStatus.REQUESTED, starts_at__gt=now
-        ).values_list("patient_id", flat=True)
-    ) | set(
-        AvailabilityRequest.objects.filter(specialist=profile, status=AvailabilityRequest.Status.OPEN).values_list(
-            "patient_id", flat=True
-        )
+    # Counted as the home's "Waiting for your answer" list shows them: each
+    # requested time and each ask for times, even two from one patient.
+    waiting = (
+        Appointment.objects.filter(specialist=profile, status=AppointmentStatus.REQUESTED, starts_at__gt=now).count()
+        + AvailabilityRequest.objects.filter(specialist=profile, status=AvailabilityRequest.Status.OPEN).count()
     )
     if waiting:
         yield NextStep(
             title=ngettext(
-                "%(count)s patient is waiting for a time",
-                "%(count)s patients are waiting for times",
-                len(waiting),
+                "%(count)s request is waiting for your answer",
+                "%(count)s requests are waiting for your answer",
+                waiting,
             )
-            % {"count": len(waiting)},
-            body=_("Accept or decline their requests, or propose times that suit you."),
+            % {"count": waiting},
+            body=_("Accept or decline requested times, or propose times that suit you."),
             url=reverse("booking:specialist-appointments"),
             cta=_("Answer them"),
             priority=WAITING_PRIORITY,
@@ -97,10 +95,10 @@ def _local_midnight(day, zone) -> datetime:
 
 
 def specialist_sections(*, user, now: datetime | None = None, **context):
-    """The agenda (today, then the rest of this calendar week, Monday to
-    Sunday as in the calendar, in the specialist's zone), the requests
-    waiting for an answer and the sessions of the next two weeks that a
-    missing consent or form blocks.
+    """The agenda (today, then the next AGENDA_DAYS days, in the
+    specialist's zone: a rolling window, so a Saturday still shows the week
+    ahead), the requests waiting for an answer and the sessions of the next
+    two weeks that a missing consent or form blocks.
 
     Reads only, in a fixed number of queries: three here, plus one
     readiness resolution for every session shown (booking.readiness).
@@ -112,24 +110,30 @@ def specialist_sections(*, user, now: datetime | None = None, **context):
     zone = zoneinfo.ZoneInfo(user.timezone)
     today = now.astimezone(zone).date()
     tomorrow_at = _local_midnight(today + timedelta(days=1), zone)
-    week_end_at = _local_midnight(monday_of(today) + timedelta(days=7), zone)
+    agenda_end_at = _local_midnight(today + timedelta(days=1 + AGENDA_DAYS), zone)
     sessions = list(
         Appointment.objects.filter(
             specialist=profile,
             status__in=AGENDA_STATUSES,
             ends_at__gt=now,
-            starts_at__lt=max(week_end_at, now + timedelta(days=BLOCKERS_DAYS)),
+            starts_at__lt=max(agenda_end_at, now + timedelta(days=BLOCKERS_DAYS)),
         )
         .select_related("patient", "offering", "specialist")
         .order_by("starts_at", "pk")[:SESSIONS_READ]
     )
     readiness_annotate(sessions, now=now)
     today_sessions = [session for session in sessions if session.starts_at < tomorrow_at]
-    week_sessions = [session for session in sessions if tomorrow_at <= session.starts_at < week_end_at]
-    if today_sessions or week_sessions:
+    coming_sessions = [session for session in sessions if tomorrow_at <= session.starts_at < agenda_end_at]
+    if today_sessions or coming_sessions:
         yield HomeSection(
             "booking/specialist/_home_agenda.html",
-            {"today": today_sessions, "week": week_sessions, "zone": user.timezone, "now": now},
+            {
+                "today": today_sessions,
+                "coming": coming_sessions,
+                "days": AGENDA_DAYS,
+                "zone": user.timezone,
+                "now": now,
+            },
             order=10,
         )
     requested = list(

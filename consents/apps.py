@@ -12,5 +12,7 @@ class ConsentsConfig(AppConfig):
         from . import nextsteps
 
         nextsteps.register()
-        # After the demo bookings (40): the booked sessions decide which forms apply.
-        demo.register(50, "Demo consents and intake forms", consents_demo.seed)
+        # Before the demo bookings (40), which find what is due before them;
+        # the patients' progress after, once their sessions decide which forms apply.
+        demo.register(35, "Demo consents and intake forms", consents_demo.seed)
+        demo.register(50, "Demo patients' consents and forms", consents_demo.seed_progress)

@@ -1,7 +1,15 @@
 """Demo consents and intake forms of the demo clinic, and where the demo
 patients stand with them: Priya is ready for her session, Alex still has a
-consent to sign and a questionnaire half done. Made through the services,
-by the demo admin. Idempotent: skipped once the clinic has documents.
+consent to sign and a questionnaire half done. One specialist, Lena
+Hoffmann, has her own agreement to sign before booking her, which Alex has
+not signed: booking her shows the way through it.
+
+Two seeders, around the demo bookings (booking/demo.py): the documents and
+forms first, so each booking finds what is due before it (the demo patients
+sign that while their time is held, as anyone does); where the patients
+stand with the rest after, once their booked sessions decide which forms
+apply. Made through the services, by the demo admin. Idempotent: the
+clinic's documents are made once, Lena's once, the progress once.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from organizations.models import Organization, Program
 from specialists.models import SpecialistProfile
 
 from . import services
-from .models import ConsentDocument, RequiredBefore
+from .models import ConsentDocument, FormResponse, RequiredBefore
 from .selectors import requirements_for
 
 ORG_SLUG = "daraport-demo-clinic"
@@ -20,10 +28,12 @@ ADMIN = "admin@demo.daraport.test"
 ALEX = "patient@demo.daraport.test"
 PRIYA = "priya.natarajan@patients.demo.daraport.test"
 SAM = "specialist@demo.daraport.test"
+LENA = "lena.hoffmann@specialists.demo.daraport.test"
 
 DOCUMENTS = [
     (
-        "Privacy notice acknowledgement",
+        # The title a thread's notice uses too: it names the kind, never a title.
+        "Privacy acknowledgement",
         ConsentDocument.Kind.PRIVACY,
         RequiredBefore.BOOKING,
         "We keep what you tell us private. Only your specialist reads your answers and notes; our staff see "
@@ -50,13 +60,29 @@ DOCUMENTS = [
         "Telehealth consent",
         ConsentDocument.Kind.TELEHEALTH,
         RequiredBefore.SESSION,
-        "Sessions take place by secure video. Please join from a private place, and keep a phone number handy "
-        "in case the connection drops.",
-        "## Before each session\n\n1. Find a quiet, private room.\n2. Check your camera and microphone.\n3. "
-        "Have a phone nearby: if the video fails, your specialist calls you.\n\n## Recording\n\nSessions are "
-        "never recorded without both sides agreeing first. *(Demo document.)*",
+        "Part of your care happens at a distance: you book sessions, fill in forms and write to your specialist "
+        "here. Messages are private, and they are not for emergencies.",
+        "## Messages\n\nWrite to your specialist in Daraport's messages. They answer when they can, usually "
+        "within a working day, so messages are **not** for emergencies: in an emergency, call your local "
+        "emergency number.\n\n## Your device\n\n1. Use a device only you use, or sign out when you are done."
+        "\n2. Keep your email address up to date: confirmations and reminders go there.\n\n## Your "
+        "records\n\nWhat you write here is kept with your care records and seen only by you and your "
+        "specialist. *(Demo document.)*",
     ),
 ]
+
+LENAS_AGREEMENT = {
+    "title": "Session agreement",
+    "kind": ConsentDocument.Kind.OTHER,
+    "required_before": RequiredBefore.BOOKING,
+    "summary": "How Lena works with you: sessions start on time, you can cancel free of charge up to 24 hours "
+    "before, and messages are answered within two working days.",
+    "body": "## Sessions\n\nEach session starts at the booked time and lasts as long as the service you "
+    "booked.\n\n## Cancelling\n\nCancel or move a session from your appointments page. Up to 24 hours "
+    "before, it costs nothing; later, the session may be charged.\n\n## Between sessions\n\nWrite to me in "
+    "Daraport's messages. I answer within two working days. Messages are **not** for emergencies: in an "
+    "emergency, call your local emergency number. *(Demo document.)*",
+}
 
 WELCOME_FORM = {
     "sections": [
@@ -94,19 +120,17 @@ WELCOME_FORM = {
 
 
 def seed() -> list[str]:
+    """The clinic's documents and forms, and Lena's agreement."""
     org = Organization.objects.filter(slug=ORG_SLUG).first()
     User = get_user_model()
     admin = User.objects.filter(email=ADMIN).first()
     if org is None or admin is None:
         return ["skipped: the demo organization is missing"]
-    if ConsentDocument.objects.filter(organization=org).exists():
-        return ["already there"]
+    lines = _lenas_agreement(org, admin)
+    if ConsentDocument.objects.filter(organization=org, specialist__isnull=True).exists():
+        return lines or ["already there"]
     for title, kind, required_before, summary, body in DOCUMENTS:
-        document = services.consent_document_create(
-            organization=org, by=admin, title=title, kind=kind, required_before=required_before
-        )
-        services.consent_draft_save(document=document, by=admin, summary=summary, body=body)
-        services.consent_publish(document=document, by=admin)
+        _published(org, admin, title=title, kind=kind, required_before=required_before, summary=summary, body=body)
 
     sam = SpecialistProfile.objects.get(user__email=SAM)
     phq9 = services.intake_form_create(
@@ -123,12 +147,40 @@ def seed() -> list[str]:
     gad7 = services.intake_form_create(organization=org, by=admin, template_key="gad7", program=program)
     for form in (phq9, welcome, gad7):
         services.form_publish(form=form, by=admin)
-
-    _patients_progress(sam)
     return [
         "3 consent documents and 3 intake forms (PHQ-9, GAD-7, a welcome form) at /org/daraport-demo-clinic/consents/",
-        f"{PRIYA} is ready for her session; {ALEX} still has a consent and a questionnaire to do",
+        *lines,
     ]
+
+
+def _published(org, admin, *, summary, body, **document):
+    created = services.consent_document_create(organization=org, by=admin, **document)
+    services.consent_draft_save(document=created, by=admin, summary=summary, body=body)
+    services.consent_publish(document=created, by=admin)
+    return created
+
+
+def _lenas_agreement(org, admin) -> list[str]:
+    """Lena's own agreement, due before booking her (made once)."""
+    lena = SpecialistProfile.objects.filter(organization=org, user__email=LENA).first()
+    if lena is None or ConsentDocument.objects.filter(specialist=lena).exists():
+        return []
+    _published(org, admin, specialist=lena, **LENAS_AGREEMENT)
+    return [f"{lena.display_name} asks her new patients to sign her session agreement before booking"]
+
+
+def seed_progress() -> list[str]:
+    """Where the demo patients stand, once their sessions are booked:
+    Priya has done everything, Alex has not (made once)."""
+    User = get_user_model()
+    sam = SpecialistProfile.objects.filter(user__email=SAM).first()
+    patients = User.objects.filter(email__in=[PRIYA, ALEX])
+    if sam is None or patients.count() < 2:
+        return ["skipped: the demo patients or specialist are missing"]
+    if FormResponse.objects.filter(patient__in=patients).exists():
+        return ["already there"]
+    _patients_progress(sam)
+    return [f"{PRIYA} is ready for her session; {ALEX} still has a consent and a questionnaire to do"]
 
 
 def _sign_all_but(patient, skip: set[str]) -> None:

@@ -58,20 +58,25 @@ def to_zone(moment: datetime, zone_name: str) -> datetime:
     return moment.astimezone(zoneinfo.ZoneInfo(zone_name))
 
 
-# A date's style: "" (Tue 24 Nov), "year" (Tue 24 Nov 2026), "long"
-# (Tuesday 24 November) or "long year" (Tuesday 24 November 2026), each the
-# name of a format in core/formats/<language>/formats.py.
+# A date's style, each naming formats of core/formats/<language>/formats.py.
+# One rule for the year: a page is read as it is drawn, so "" and "long"
+# write the year only when the date falls in another year than today's
+# (in the zone the date is shown in): "Tue 24 Nov", "Tue 5 Jan 2027".
+# What is kept and read later (emails, thread notices, PDFs) always writes
+# it: "year" and "long year". The "long" styles spell the names out
+# ("Tuesday 24 November") for screen readers only; pages show the short
+# ones.
 DATE_STYLES = {
-    "": "SHORT_DATE_FORMAT",
-    "year": "DATE_FORMAT",
-    "long": "LONG_SHORT_DATE_FORMAT",
-    "long year": "LONG_DATE_FORMAT",
+    "": ("SHORT_DATE_FORMAT", "DATE_FORMAT"),
+    "year": ("DATE_FORMAT", "DATE_FORMAT"),
+    "long": ("LONG_SHORT_DATE_FORMAT", "LONG_DATE_FORMAT"),
+    "long year": ("LONG_DATE_FORMAT", "LONG_DATE_FORMAT"),
 }
 DATETIME_STYLES = {
-    "": "SHORT_DATETIME_FORMAT",
-    "year": "DATETIME_FORMAT",
-    "long": "LONG_SHORT_DATETIME_FORMAT",
-    "long year": "LONG_DATETIME_FORMAT",
+    "": ("SHORT_DATETIME_FORMAT", "DATETIME_FORMAT"),
+    "year": ("DATETIME_FORMAT", "DATETIME_FORMAT"),
+    "long": ("LONG_SHORT_DATETIME_FORMAT", "LONG_DATETIME_FORMAT"),
+    "long year": ("LONG_DATETIME_FORMAT", "LONG_DATETIME_FORMAT"),
 }
 
 
@@ -96,21 +101,44 @@ def _local(value, zone_name: str | None):
     return to_zone(value, zone_name)
 
 
+def _style_format(styles: dict, style: str, value, zone_name: str | None) -> str:
+    """The format of `style` for `value` (already local): the one without
+    the year when `value` falls in the current year of its zone."""
+    this_year, other_year = styles[style]
+    if this_year == other_year:
+        return _format(this_year)
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(zone_name) if zone_name else None)
+    return _format(this_year if value.year == today.year else other_year)
+
+
 def format_date(value, style: str = "", zone_name: str | None = None) -> str:
     """A date (or a moment's date) in one of DATE_STYLES: "Tue 24 Nov".
 
     A moment is shown in `zone_name`, or as given when None (a template has
-    already put it in the viewer's zone)."""
+    already put it in the viewer's zone, which is then the active one)."""
     from django.utils import formats
 
-    return formats.date_format(_local(value, zone_name), _format(DATE_STYLES[style]))
+    value = _local(value, zone_name)
+    return formats.date_format(value, _style_format(DATE_STYLES, style, value, zone_name))
+
+
+def format_date_range(start, end) -> str:
+    """Two dates as one span: "Mon 25 Oct – Sun 31 Oct", with the year once,
+    at the end, when the span is not in the current year (on both sides
+    when it crosses a new year)."""
+    from django.utils import formats
+
+    if start.year == end.year:
+        return f"{formats.date_format(start, _format('SHORT_DATE_FORMAT'))} \u2013 {format_date(end)}"
+    return f"{format_date(start, 'year')} \u2013 {format_date(end, 'year')}"
 
 
 def format_datetime(value: datetime, style: str = "", zone_name: str | None = None) -> str:
     """A moment with its time, in one of DATETIME_STYLES: "Tue 24 Nov, 09:00"."""
     from django.utils import formats
 
-    return formats.date_format(_local(value, zone_name), _format(DATETIME_STYLES[style]))
+    value = _local(value, zone_name)
+    return formats.date_format(value, _style_format(DATETIME_STYLES, style, value, zone_name))
 
 
 def format_time(value, zone_name: str | None = None) -> str:

@@ -11,12 +11,17 @@ queries.
 
 from __future__ import annotations
 
+import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from booking.selectors import weekly_hours_for_specialists
 from core.models import Tag
 from core.money import Money
 from specialists.models import Offering, SpecialistProfile
@@ -28,6 +33,18 @@ TOPIC_POINTS = 30
 GENDER_POINTS = 15
 MODALITY_POINTS = 10
 APPROACH_POINTS = 8
+TIME_POINTS = 10
+# The patient's times of day, in their own zone (the questionnaire's help
+# text names them): minutes since midnight, [start, end).
+TIMES_OF_DAY = {"morning": (6 * 60, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 22 * 60)}
+TIME_OF_DAY_WORDS = {
+    "morning": gettext_lazy("morning"),
+    "afternoon": gettext_lazy("afternoon"),
+    "evening": gettext_lazy("evening"),
+}
+# Weekly hours "cover" a time of day when at least a session's worth of
+# one working range falls in it, on some day.
+COVER_MINUTES = 60
 # A shortlist with fewer people says what cut it and offers to widen it.
 SHORT = 3
 
@@ -56,6 +73,8 @@ class Criteria:
     budget_minor: int | None = None
     currency: str = "EUR"
     jurisdiction: str = ""
+    # Keys of TIMES_OF_DAY.
+    times_of_day: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -68,9 +87,20 @@ class Candidate:
     accepting: bool
     min_price_minor: int | None
     tags: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Weekly working ranges in the patient's zone, each within one day:
+    # minutes since midnight, [start, end) (see `hours_in_zone`).
+    hours: tuple[tuple[int, int], ...] = ()
 
     def has(self, kind: str) -> frozenset[str]:
         return self.tags.get(kind, frozenset())
+
+    def times_of_day(self) -> frozenset[str]:
+        """The times of day (TIMES_OF_DAY keys) the weekly hours cover."""
+        return frozenset(
+            name
+            for name, (start, end) in TIMES_OF_DAY.items()
+            if any(min(end, until) - max(start, since) >= COVER_MINUTES for since, until in self.hours)
+        )
 
 
 @dataclass(frozen=True)
@@ -110,6 +140,34 @@ def _listed(names: TagNames, kind: str, slugs, *, either: bool = False) -> str:
     return _joined([names.get((kind, slug), slug) for slug in sorted(slugs)], either=either)
 
 
+def _times(names: Iterable[str], *, either: bool = False) -> str:
+    """ "evening", "morning and evening" (or "morning or evening")."""
+    return _joined([str(TIME_OF_DAY_WORDS[name]) for name in TIMES_OF_DAY if name in names], either=either)
+
+
+def hours_in_zone(rules: Iterable, *, zone: str, viewer_zone: str, week_of: date) -> tuple[tuple[int, int], ...]:
+    """Weekly rules (booking's: weekday, start, end, wall-clock times in
+    `zone`) as the ranges they make in `viewer_zone` during the week
+    starting `week_of`: minutes since midnight, split at the viewer's
+    midnights. A real week, so the offset between the zones is the one in
+    force then (daylight saving)."""
+    source, viewer = zoneinfo.ZoneInfo(zone), zoneinfo.ZoneInfo(viewer_zone)
+    ranges = set()
+    for rule in rules:
+        day = week_of + timedelta(days=(rule.weekday - week_of.weekday()) % 7)
+        # An end of 00:00 is midnight, the end of the day.
+        end_day = day + timedelta(days=1) if rule.end == time(0) else day
+        start = datetime.combine(day, rule.start, tzinfo=source).astimezone(viewer)
+        end = datetime.combine(end_day, rule.end, tzinfo=source).astimezone(viewer)
+        while start < end:
+            midnight = datetime.combine(start.date() + timedelta(days=1), time(0), tzinfo=viewer)
+            until = min(end, midnight)
+            minutes = start.hour * 60 + start.minute
+            ranges.add((minutes, minutes + round((until - start).total_seconds() / 60)))
+            start = until
+    return tuple(sorted(ranges))
+
+
 def unmet_constraints(candidate: Candidate, criteria: Criteria) -> frozenset[str]:
     """The hard constraints (`Hard`) `candidate` does not meet."""
     unmet = set()
@@ -133,6 +191,7 @@ def points(candidate: Candidate, criteria: Criteria) -> int:
         + GENDER_POINTS * bool(criteria.specialist_gender and candidate.gender == criteria.specialist_gender)
         + MODALITY_POINTS * len(candidate.has("modality") & criteria.modalities)
         + APPROACH_POINTS * len(candidate.has("approach") & criteria.approaches)
+        + TIME_POINTS * len(candidate.times_of_day() & criteria.times_of_day)
     )
 
 
@@ -149,6 +208,8 @@ def reasons(candidate: Candidate, criteria: Criteria, names: TagNames) -> tuple[
         found.append(_("offers %(modalities)s") % {"modalities": _listed(names, "modality", modalities).lower()})
     if approaches := candidate.has("approach") & criteria.approaches:
         found.append(_("uses %(approaches)s") % {"approaches": _listed(names, "approach", approaches)})
+    if times := candidate.times_of_day() & criteria.times_of_day:
+        found.append(_("has %(times)s times") % {"times": _times(times)})
     price = candidate.min_price_minor
     if criteria.budget_minor is not None and price is not None and price <= criteria.budget_minor:
         found.append(_("within your budget (from %(price)s)") % {"price": Money(price, criteria.currency).format()})
@@ -182,6 +243,8 @@ def shortfalls(candidate: Candidate, criteria: Criteria, names: TagNames) -> tup
             _("does not use %(approaches)s")
             % {"approaches": _listed(names, "approach", criteria.approaches, either=True)}
         )
+    if criteria.times_of_day and not (candidate.times_of_day() & criteria.times_of_day):
+        found.append(_("no %(times)s times") % {"times": _times(criteria.times_of_day, either=True)})
     price = candidate.min_price_minor
     if criteria.budget_minor is not None and price is None:
         found.append(_("no prices in %(currency)s") % {"currency": criteria.currency})
@@ -355,9 +418,13 @@ def shortlist_explain(
     )
 
 
-def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> list[Candidate]:
+def load_candidates(
+    profiles: QuerySet[SpecialistProfile], *, currency: str, hours_in: str | None = None
+) -> list[Candidate]:
     """The visible `profiles` as matching candidates, in three flat queries
-    (no joins or grouping: this runs over the whole directory)."""
+    (no joins or grouping: this runs over the whole directory). With
+    `hours_in` (a time zone), a fourth reads their weekly hours, as the
+    ranges they make in that zone this week."""
     cheapest = Offering.objects.filter(specialist_id=OuterRef("pk"), is_active=True, currency=currency)
     rows = list(
         profiles.annotate(min_price=Subquery(cheapest.order_by("price_minor").values("price_minor")[:1])).values(
@@ -371,6 +438,13 @@ def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> 
     for profile_id, tag_id in through.values_list("specialistprofile_id", "tag_id"):
         kind, slug = tag_by_id[tag_id]
         tags[profile_id].setdefault(kind, set()).add(slug)
+    hours = {}
+    if hours_in:
+        week_of = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(hours_in)).date()
+        hours = {
+            pk: hours_in_zone(weekly.rules, zone=weekly.zone, viewer_zone=hours_in, week_of=week_of)
+            for pk, weekly in weekly_hours_for_specialists(profiles=profiles).items()
+        }
     return [
         Candidate(
             id=row["id"],
@@ -381,6 +455,7 @@ def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> 
             accepting=row["accepting_new_patients"],
             min_price_minor=row["min_price"],
             tags={kind: frozenset(values) for kind, values in tags[row["id"]].items()},
+            hours=hours.get(row["id"], ()),
         )
         for row in rows
     ]
@@ -389,6 +464,13 @@ def load_candidates(profiles: QuerySet[SpecialistProfile], *, currency: str) -> 
 def shortlist_for_patient(
     *, user, criteria: Criteria, limit: int | None = 10, widen: frozenset[str] = frozenset()
 ) -> Shortlist:
-    """The patient's ranked shortlist, within their programs' rosters."""
-    candidates = load_candidates(specialist_list_visible(viewer=user), currency=criteria.currency)
+    """The patient's ranked shortlist, within their programs' rosters.
+    Times of day are the patient's: specialists' weekly hours are compared
+    in the patient's zone, as they fall in the coming week; their hours
+    are read only when the patient chose times of day."""
+    candidates = load_candidates(
+        specialist_list_visible(viewer=user),
+        currency=criteria.currency,
+        hours_in=user.timezone if criteria.times_of_day else None,
+    )
     return shortlist_explain(candidates, criteria, names=tag_names(), limit=limit, widen=widen)

@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from booking.selectors_patient import patient_has_booking_under_way
 from care.selectors import care_relationship_list_for_patient
 from core import nextsteps
 from core.nextsteps import NextStep
@@ -11,9 +12,14 @@ from patients.selectors import intake_progress_for_user
 def patient_steps(*, user, **context):
     """Find a specialist until the patient has one; then name them. With
     the intake complete its answers are enough: straight to the shortlist
-    (where they can be changed), not the same questions again."""
+    (where they can be changed), not the same questions again. A patient
+    already waiting on a specialist (a request, a proposal, a booking not
+    yet started) is not sent to look for one: booking's cards say what is
+    under way."""
     relationships = list(care_relationship_list_for_patient(user=user)[:3])
     if not relationships:
+        if patient_has_booking_under_way(patient=user):
+            return
         progress = intake_progress_for_user(user)
         if progress is not None and progress.is_complete:
             body = _("Your shortlist is ready, with the reasons each one fits. Change your answers any time.")

@@ -13,10 +13,10 @@ from core.models import Tag
 from core.money import Money
 from organizations.models import MATCHING_QUESTIONS
 from organizations.selectors import membership_list_for_user, program_list_for_patient
-from patients.selectors import intake_currency_for_user
+from patients.selectors import TIME_OF_DAY_CHOICES, intake_currency_for_user
 from patients.services import budget_to_minor
 
-from .matching import Criteria
+from .matching import TIMES_OF_DAY, Criteria
 
 DEFAULT_QUESTIONS = [key for key, _label in MATCHING_QUESTIONS]
 GENDER_CHOICES = [
@@ -34,6 +34,21 @@ def _tag_field(kind: str, label, help_text="") -> forms.MultipleChoiceField:
         required=False,
         widget=forms.CheckboxSelectMultiple,
         choices=lambda: list(Tag.objects.filter(kind=kind).values_list("slug", "name")),
+    )
+
+
+def _clock(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _times_of_day_help() -> str:
+    spans = {name: f"{_clock(start)}\u2013{_clock(end)}" for name, (start, end) in TIMES_OF_DAY.items()}
+    return (
+        _(
+            "Mornings are %(morning)s, afternoons %(afternoon)s and evenings %(evening)s, your time. "
+            "Specialists who work then come first."
+        )
+        % spans
     )
 
 
@@ -57,6 +72,13 @@ def _fields() -> dict[str, forms.Field]:
         ),
         "modalities": _tag_field("modality", _("How would you like to meet?")),
         "approaches": _tag_field("approach", _("Any way of working you like?"), _("Skip this if you are not sure.")),
+        "times_of_day": forms.MultipleChoiceField(
+            label=_("What times of day suit you?"),
+            help_text=_times_of_day_help(),
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            choices=TIME_OF_DAY_CHOICES,
+        ),
         "budget": forms.CharField(
             label=_("Most you want to pay per session"),
             required=False,
@@ -119,6 +141,7 @@ def initial_from_intake(intake) -> dict:
         "modalities": intake.modalities,
         "approaches": intake.approaches,
         "budget": budget,
+        "times_of_day": intake.times_of_day,
         "jurisdiction": intake.jurisdiction,
     }
 
@@ -158,6 +181,7 @@ def criteria_from_intake(intake, *, currency: str, keys: list[str]) -> Criteria:
         budget_minor=budget if "budget" in keys else None,
         currency=currency,
         jurisdiction=intake.jurisdiction if "jurisdiction" in keys else "",
+        times_of_day=frozenset(intake.times_of_day if "times_of_day" in keys else ()),
     )
 
 
@@ -169,6 +193,7 @@ SUMMARY_LABELS = {
     "modalities": _("Meeting by"),
     "approaches": _("Way of working"),
     "budget": _("Budget"),
+    "times_of_day": _("Times of day"),
     "jurisdiction": _("Where you live"),
 }
 
@@ -199,6 +224,7 @@ def answers_summary(criteria: Criteria, *, keys: list[str], names: dict[tuple[st
             if criteria.budget_minor is not None
             else ""
         ),
+        "times_of_day": ", ".join(str(label) for value, label in TIME_OF_DAY_CHOICES if value in criteria.times_of_day),
         "jurisdiction": tags("jurisdiction", [criteria.jurisdiction] if criteria.jurisdiction else []),
     }
     return [Answer(str(SUMMARY_LABELS[key]), values[key] or str(_("Any")), bool(values[key])) for key in keys]

@@ -40,8 +40,8 @@ DEMO_DOMAIN = "demo.daraport.test"
 # patient's zone ("Thursday 10 December").
 BOOKED = {
     ALEX: [
-        ("patient", "Hi Dr. Okafor, I booked the follow-up for {day}. Is it fine to join from my office?"),
-        ("specialist", "Hi Alex, yes, as long as you can talk privately there. A quiet meeting room is perfect."),
+        ("patient", "Hi Dr. Okafor, I booked the follow-up for {day}. Could we start with how I have been sleeping?"),
+        ("specialist", "Hi Alex, yes, let's start there. A few notes on your nights until then would help."),
         ("specialist", "Before then, could you sign the treatment consent and finish the questionnaire?"),
         ("patient", "Will do tonight. Thanks!"),
     ],

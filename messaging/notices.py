@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from booking.models import Appointment, Proposal
 from booking.states import AppointmentStatus
 from care.models import CareRelationship
-from consents.models import ConsentSignature, FormResponse
+from consents.models import ConsentDocument, ConsentSignature, FormResponse
 from core import events
 from core.timeutils import format_in_zone, to_zone
 
@@ -247,6 +247,13 @@ def notice_appointment_reminder_sent(sender, appointment_id, **kwargs):
 # --- Consents and forms ----------------------------------------------------------
 
 
+def _consent_signed_text(document: ConsentDocument) -> str:
+    # The kind, never the title; "Other" names nothing.
+    if document.kind == ConsentDocument.Kind.OTHER:
+        return _("Consent signed")
+    return _("Consent signed: %(kind)s") % {"kind": document.get_kind_display()}
+
+
 @receiver(events.consent_signed, dispatch_uid="messaging.notice.consent_signed")
 def notice_consent_signed(sender, signature_id, patient_id, **kwargs):
     """Into every active thread of the patient with a specialist of the
@@ -259,7 +266,7 @@ def notice_consent_signed(sender, signature_id, patient_id, **kwargs):
     scope = {"specialist__organization_id": document.organization_id}
     if document.specialist_id is not None:
         scope["specialist_id"] = document.specialist_id
-    text = _worded(lambda: _("Consent signed: %(kind)s") % {"kind": document.get_kind_display()})
+    text = _worded(lambda: _consent_signed_text(document))
     posted = []
     for conversation in _active_conversations(patient_id=patient_id, **scope):
         notice = _post(

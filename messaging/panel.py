@@ -29,6 +29,8 @@ UPCOMING_STATUSES = (
     AppointmentStatus.AWAITING_PAYMENT,
     AppointmentStatus.REQUESTED,
 )
+# Sessions booked, under way or over: what a follow-up follows.
+SESSION_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS, AppointmentStatus.COMPLETED)
 
 
 @dataclass
@@ -130,6 +132,35 @@ def follow_up_offerings(conversation: Conversation) -> list[Offering]:
             booking_mode=Offering.BookingMode.DIRECT,
         ).order_by("duration_minutes", "position", "pk")
     )
+
+
+def follow_up_default(conversation: Conversation, offerings: list[Offering]) -> Offering | None:
+    """The service "Book a follow-up" starts on, among `offerings`: the one
+    of the pair's most recent session, else the first (the shortest).
+
+    Right after a first session, a service of the same length the pair has
+    not had yet comes first: that session was most likely an introduction
+    ("Initial consultation") and the other its follow-up ("Follow-up
+    session"). One query.
+    """
+    relationship = conversation.relationship
+    recent = list(
+        Appointment.objects.filter(
+            patient_id=relationship.patient_id,
+            specialist_id=relationship.specialist_id,
+            status__in=SESSION_STATUSES,
+        )
+        .order_by("-starts_at", "-pk")
+        .values_list("offering_id", flat=True)[:2]
+    )
+    by_id = {offering.pk: offering for offering in offerings}
+    latest = by_id.get(recent[0]) if recent else None
+    if latest is not None and len(recent) == 1:
+        sibling = next(
+            (o for o in offerings if o.pk != latest.pk and o.duration_minutes == latest.duration_minutes), None
+        )
+        return sibling or latest
+    return latest or (offerings[0] if offerings else None)
 
 
 def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:

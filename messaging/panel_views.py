@@ -56,9 +56,9 @@ from booking.services import (
 from booking.states import AppointmentStatus
 from care.services import care_relationship_end
 from core.portals import Portal, portal_required
-from core.returns import ReturnTo
+from core.returns import ReturnTo, with_return
 
-from .panel import complete_first_url, follow_up_offerings, follow_up_url
+from .panel import complete_first_url, follow_up_default, follow_up_offerings, follow_up_url
 from .selectors import conversation_get_for_user
 from .views import THREAD_URL, open_thread_required, panel_context, render_thread, thread_conversation
 
@@ -200,13 +200,14 @@ def end_care_view(request, public_id):
 
 def _book_choice(request, conversation, chosen=None):
     """The specialist's services the patient can book straight away, and
-    the one chosen (`chosen`, else named in the request, else the shortest)."""
+    the one chosen (`chosen`, else named in the request, else the one
+    `follow_up_default` picks)."""
     offerings = follow_up_offerings(conversation)
     if chosen is not None:
         return offerings, chosen
     key = request.POST.get("offering") or request.GET.get("offering", "")
     if not key:
-        return offerings, (offerings[0] if offerings else None)
+        return offerings, follow_up_default(conversation, offerings)
     offering = bookable_offering_get(patient=request.user, public_id=key)
     if offering.specialist_id != conversation.relationship.specialist_id:
         raise Http404
@@ -354,7 +355,11 @@ def proposal_accept_view(request, public_id):
     try:
         chosen = form.save(proposal=proposal, by=request.user)
     except ValidationError as error:
-        return _answer(request, conversation, Portal.PATIENT, status=refusal_status(error), error=error.messages[0])
+        state = {"error": error.messages[0]}
+        if getattr(error, "code", None) == "not_ready":  # the flow, then back to the proposed times
+            proposal_url = reverse("booking:patient-proposal", args=[proposal.public_id])
+            state["error_action"] = (with_return(reverse("consents:flow"), proposal_url), _("Complete now"))
+        return _answer(request, conversation, Portal.PATIENT, status=refusal_status(error), **state)
     done = form.done_text(chosen, request.user.timezone)
     return _answer(request, conversation, Portal.PATIENT, done=done)
 
@@ -384,23 +389,30 @@ def proposal_decline_view(request, public_id):
 
 def follow_up_return(user, kwargs, query) -> ReturnTo | None:
     """Back to "Book a follow-up" in the patient's own thread: to confirm
-    the time held there, or to pick one."""
+    the time held there, or to pick one (of the service they had chosen).
+
+    The address lands on the part of the panel that answers, which on a
+    phone sits below the conversation: the hold to confirm, else the times."""
     try:
         conversation = conversation_get_for_user(user=user, public_id=kwargs["public_id"])
-        hold_key = query.get("hold")
+        hold_key, offering_key = query.get("hold"), query.get("offering")
         hold = appointment_get_for_patient(patient=user, public_id=hold_key) if hold_key else None
+        offering = bookable_offering_get(patient=user, public_id=offering_key) if offering_key and not hold else None
     except Http404:
         return None
     relationship = conversation.relationship
-    if relationship.patient_id != user.pk:
+    named = hold or offering
+    if relationship.patient_id != user.pk or (named is not None and named.specialist_id != relationship.specialist_id):
         return None
-    label = _("Back to your conversation with %(name)s") % {"name": relationship.specialist.display_name}
+    facts = {
+        "label": _("Back to your conversation with %(name)s") % {"name": relationship.specialist.display_name},
+        "specialist": relationship.specialist,
+    }
     if hold is None:
-        return ReturnTo(url=follow_up_url(conversation), label=label, specialist=relationship.specialist)
-    if hold.specialist_id != relationship.specialist_id:
-        return None
-    facts = {"url": follow_up_url(conversation, hold=hold), "label": label, "specialist": relationship.specialist}
+        return ReturnTo(url=follow_up_url(conversation, offering=offering) + "#panel-book", offering=offering, **facts)
+    url = follow_up_url(conversation, hold=hold)
     if hold.status == AppointmentStatus.HELD and hold.expires_at > timezone.now():
-        return ReturnTo(held_until=hold.expires_at, offering=hold.offering, **facts)
+        return ReturnTo(url=url + "#panel-hold", held_until=hold.expires_at, offering=hold.offering, **facts)
     note = _("The time you picked is no longer held: the hold ran out. The conversation shows the nearest free times.")
-    return ReturnTo(note=note, offering=hold.offering, **facts)
+    # The panel then opens on why, above the nearest free times.
+    return ReturnTo(url=url + "#thread-panel", note=note, offering=hold.offering, **facts)

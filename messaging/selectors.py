@@ -3,6 +3,7 @@
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from guardian.shortcuts import get_objects_for_user
 
+from care.models import CareRelationship
 from core.selectors import get_for_user
 
 from .models import Conversation, Message, ReadMarker
@@ -20,6 +21,19 @@ def conversation_get_for_user(*, user, public_id) -> Conversation:
         "relationship__patient", "relationship__specialist__user", "relationship__specialist__organization"
     )
     return get_for_user(queryset, public_id)
+
+
+def conversation_open_between(*, patient, specialist) -> Conversation | None:
+    """The pair's conversation while their care lasts (both may write)."""
+    return (
+        Conversation.objects.filter(
+            relationship__patient=patient,
+            relationship__specialist=specialist,
+            relationship__status=CareRelationship.Status.ACTIVE,
+        )
+        .only("public_id")
+        .first()
+    )
 
 
 def unread_counts(user, conversation_ids) -> dict[int, int]:

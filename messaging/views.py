@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from care.models import CareRelationship
 from core.models import AuditLog
 from core.portals import Portal, is_staff_member, mfa_satisfied, portal_required
 from core.selectors import get_for_user
@@ -37,7 +38,15 @@ from .attachments import attachment_name, attachment_too_large, limit_uploads, u
 from .forms import MessageForm
 from .models import Conversation, Message, ReadMarker
 from .panel import panel_for
-from .selectors import PAGE_SIZE, conversation_get_for_user, conversations_for, inbox_for, messages_after, messages_page
+from .selectors import (
+    PAGE_SIZE,
+    conversation_get_for_user,
+    conversation_open_between,
+    conversations_for,
+    inbox_for,
+    messages_after,
+    messages_page,
+)
 from .services import conversation_mark_read, message_post
 from .services.conversations import POST
 from .services.messages import SEND_WINDOW_SECONDS
@@ -65,6 +74,13 @@ def _other_name(conversation: Conversation, portal: Portal) -> str:
     if portal == Portal.PATIENT:
         return relationship.specialist.display_name
     return relationship.patient.display_name
+
+
+def patient_thread_url(patient, specialist) -> str | None:
+    """For `core.threads`: the patient's thread with `specialist`, while
+    they can write in it."""
+    conversation = conversation_open_between(patient=patient, specialist=specialist)
+    return reverse(THREAD_URL[Portal.PATIENT], args=[conversation.public_id]) if conversation else None
 
 
 # --- Inbox ----------------------------------------------------------------------
@@ -158,6 +174,7 @@ def render_thread(request, conversation, portal, *, form=None, status=200, panel
         {
             "history": anchor is not None,
             "can_post": user.has_perm(POST, conversation),
+            "care_ended": conversation.relationship.status == CareRelationship.Status.ENDED,
             "form": form or MessageForm(),
             "refused": status == 403,
             "closed_text": _closed_text(conversation, portal),

@@ -21,7 +21,7 @@ PEOPLE = [
 
 TERMS = """These are demonstration Terms of Service for the Daraport Demo Clinic, a made-up organization.
 
-1. The service. The clinic connects you with independent specialists for sessions by video and messages. It is not an emergency service: in an emergency, call your local emergency number.
+1. The service. The clinic connects you with independent specialists: you book sessions with them and write to them in secure messages. It is not an emergency service: in an emergency, call your local emergency number.
 
 2. Your account. Keep your sign-in details to yourself. You can close your account at any time.
 
@@ -64,7 +64,7 @@ def seed() -> list[str]:
             primary_color="#2F6F6A",
             logo=_logo(),
             logo_extension=".png",
-            tagline="Talk to someone who can help, from wherever you are.",
+            tagline="Find the right specialist and book a time that suits you.",
         )
     for kind, title, body, summary in [
         (

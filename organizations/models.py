@@ -159,6 +159,7 @@ MATCHING_QUESTIONS = [
     ("modalities", _("How to meet (video, chat…)")),
     ("approaches", _("Way of working")),
     ("budget", _("Budget per session")),
+    ("times_of_day", _("Times of day that suit them")),
     ("jurisdiction", _("Where they live (licensing)")),
 ]
 

@@ -50,6 +50,7 @@ def resolve(page: Page, path: str | Follow) -> str:
 
 ANONYMOUS_PAGES = [
     ("landing", "/"),
+    ("sign-in-to-book", Follow("/specialists/lena-hoffmann/", "a[href^='/patient/book/']")),
     ("signup", "/accounts/signup/"),
     ("directory", "/specialists/?language=pt"),
     ("directory-soonest", "/specialists/?sort=availability&available_within_days=3"),
@@ -87,6 +88,7 @@ SIGNED_IN_PAGES = [
         "specialist@demo.daraport.test",
         [
             ("specialist-home", "/specialist/"),
+            ("account-sessions", "/accounts/sessions/"),
             ("specialist-profile", "/specialist/profile/"),
             ("specialist-offerings", "/specialist/offerings/"),
             ("specialist-calendar", "/specialist/calendar/"),
@@ -132,6 +134,14 @@ SIGNED_IN_PAGES = [
 ]
 
 
+# At phone width: (login email, file name, path, whether the menu is opened).
+PHONE_PAGES = [
+    ("patient@demo.daraport.test", "phone-patient-menu", "/patient/", True),
+    ("specialist@demo.daraport.test", "phone-specialist-home", "/specialist/", False),
+]
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+
 def say(line: str) -> None:
     sys.stdout.write(line + "\n")
 
@@ -158,6 +168,17 @@ def sign_in(page: Page, email: str) -> None:
         raise SystemExit(f"could not sign in as {email}; is the demo seeded?")
 
 
+def book_with_detour(page: Page) -> None:
+    """The demo patient books Lena Hoffmann, who asks for her session
+    agreement before booking: the time is held while the flow asks for it."""
+    page.goto(resolve(page, Follow("/specialists/lena-hoffmann/", "a[href^='/patient/book/']")))
+    page.locator("button.slot-time[name='starts_at']").first.click()
+    page.wait_for_load_state("networkidle")
+    target = OUTPUT / "patient-booking-detour.png"
+    page.screenshot(path=str(target), full_page=True)
+    say(f"{target.relative_to(OUTPUT.parents[1])}  ({page.url})")
+
+
 def run(browser: Browser, base_url: str) -> None:
     context = browser.new_context(base_url=base_url, viewport=VIEWPORT)
     page = context.new_page()
@@ -171,6 +192,20 @@ def run(browser: Browser, base_url: str) -> None:
         sign_in(page, email)
         for name, path in pages:
             shoot(page, name, path)
+        if email == "patient@demo.daraport.test":
+            book_with_detour(page)
+        context.close()
+
+    for email, name, path, open_menu in PHONE_PAGES:
+        context = browser.new_context(base_url=base_url, viewport=PHONE_VIEWPORT)
+        page = context.new_page()
+        sign_in(page, email)
+        page.goto(path)
+        if open_menu:
+            page.locator("[data-nav-toggle]").click()
+        target = OUTPUT / f"{name}.png"
+        page.screenshot(path=str(target), full_page=not open_menu)
+        say(f"{target.relative_to(OUTPUT.parents[1])}  ({path}, 390 px)")
         context.close()
 
 

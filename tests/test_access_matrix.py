@@ -103,6 +103,8 @@ MATRIX: dict[str, Route] = {
     "accounts:settings": Route(SIGNED_IN, private=True),
     "accounts:sign-out-everywhere": Route(row(405, anonymous=LOGIN)),
     "accounts:magic-link": Route(row(400), {"token": "bad_token"}),
+    # allauth's "confirm your email address" page, served by accounts (same address).
+    "accounts:confirm-email": Route(row(Redirect("account_email"), anonymous=LOGIN)),
     # --- allauth: account -------------------------------------------------------
     "account_login": Route(SIGNED_OUT_ONLY),
     "account_logout": Route(row(200, anonymous=Redirect("core:landing"))),

@@ -342,16 +342,19 @@ def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: da
     payment required (and possible: `Proposal.asks_payment_first`) it waits
     for payment, else it is booked. A proposal that asked for payment
     before payments were possible is booked at once: waiting for a payment
-    nobody can make would only let the time lapse."""
+    nobody can make would only let the time lapse. Refused (`not_ready`)
+    while a consent or form due before booking is missing, as a hold is:
+    the times stay reserved until the proposal's deadline meanwhile."""
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = Proposal.objects.select_for_update().select_related("offering__specialist").get(pk=proposal.pk)
         if proposal.status != Proposal.Status.OPEN:
             raise ValidationError(_("This proposal has already been answered or has run out."), code="not_open")
         if proposal.expires_at <= now:
             raise ValidationError(_("This proposal has run out. Please ask for new times."), code="expired")
         if appointment.proposal_id != proposal.pk or appointment.status != S.PROPOSED:
             raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
+        _require_ready(patient=proposal.patient, offering=proposal.offering)
         for other in proposal.appointments.filter(status=S.PROPOSED).exclude(pk=appointment.pk):
             appointment_transition(appointment=other, to=S.DECLINED, by=by, reason="Another time was chosen")
         if proposal.asks_payment_first:

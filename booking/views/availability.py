@@ -90,7 +90,7 @@ def override_create_view(request):
             messages.success(
                 request,
                 _("%(kind)s on %(date)s added.")
-                % {"kind": override.get_kind_display(), "date": format_date(override.date_on, "year")},
+                % {"kind": override.get_kind_display(), "date": format_date(override.date_on)},
             )
             return redirect(_week_url(calendar.monday_of(override.date_on)))
     return _render_calendar(request, profile, request.POST.get("week"), override_form=form, status=422)
@@ -105,7 +105,7 @@ def override_delete_view(request, public_id):
     messages.success(
         request,
         _("%(kind)s on %(date)s removed.")
-        % {"kind": override.get_kind_display(), "date": format_date(override.date_on, "year")},
+        % {"kind": override.get_kind_display(), "date": format_date(override.date_on)},
     )
     return redirect(_week_url(calendar.monday_of(override.date_on)))
 

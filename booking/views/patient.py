@@ -26,6 +26,7 @@ from django.views.decorators.vary import vary_on_headers
 from core.portals import Portal, portal_required
 from core.returns import with_return
 from core.services import audit_read
+from core.threads import patient_thread_url
 from core.timeutils import format_short, to_zone
 
 from ..forms.patient import (
@@ -332,6 +333,9 @@ def _detail_context(request, appointment, **extra) -> dict:
         "cancel_is_late": appointment.status == S.CONFIRMED and is_late_cancellation(appointment, now),
         "cancel_form": CancelForm(),
     }
+    if appointment.status == S.AWAITING_PAYMENT and not appointment.can_pay_online:
+        # Where to talk it over, if the pair has a thread yet.
+        context["thread_url"] = patient_thread_url(patient=request.user, specialist=appointment.specialist)
     context.update(extra)
     return context
 
@@ -442,10 +446,15 @@ def appointment_ics_view(request, public_id):
 
 def _proposal_page(request, proposal, status=200, **extra):
     now = timezone.now()
+    is_open = proposal.status == Proposal.Status.OPEN and proposal.expires_at > now
+    blockers = booking_blockers(patient=request.user, offering=proposal.offering) if is_open else []
+    proposal_url = reverse("booking:patient-proposal", args=[proposal.public_id])
     context = {
         "proposal": proposal,
         "options": list(proposal.appointments.all()),
-        "is_open": proposal.status == Proposal.Status.OPEN and proposal.expires_at > now,
+        "is_open": is_open,
+        "blockers": blockers,
+        "complete_url": _flow_url(proposal_url) if blockers else "",
         "decline_form": ProposalDeclineForm(),
         "patient_zone": request.user.timezone,
         "specialist_zone": proposal.specialist.user.timezone,

@@ -1,7 +1,7 @@
 from django import template
 
 from core.money import Money
-from core.timeutils import format_date, format_datetime, format_time
+from core.timeutils import format_date, format_date_range, format_datetime, format_time
 
 register = template.Library()
 
@@ -15,21 +15,29 @@ def money(amount_minor, currency: str) -> str:
 
 
 # The one way pages show dates and times, in the viewer's zone (Django puts
-# a moment there before these filters see it). The style is one of
-# core.timeutils.DATE_STYLES: "", "year", "long" or "long year".
+# a moment there before these filters see it), with the year only when it
+# is not this year. The style is one of core.timeutils.DATE_STYLES; pages
+# use the default, and "long" only in text for screen readers
+# (aria-label, .visually-hidden).
 
 
 @register.filter(expects_localtime=True)
 def day(value, style: str = "") -> str:
-    """`{{ appointment.starts_at|day }}` → "Tue 24 Nov"; `|day:"long year"`
-    → "Tuesday 24 November 2026"."""
+    """`{{ appointment.starts_at|day }}` → "Tue 24 Nov" ("Tue 5 Jan 2027"
+    in another year); `aria-label="{{ …|day:'long' }}"` → "Tuesday 24 November"."""
     return format_date(value, style) if value not in (None, "") else ""
+
+
+@register.filter
+def days(start, end) -> str:
+    """`{{ week.start|days:week.end }}` → "Mon 25 Oct – Sun 31 Oct" (the
+    year once, at the end, outside the current year)."""
+    return format_date_range(start, end)
 
 
 @register.filter(expects_localtime=True)
 def day_time(value, style: str = "") -> str:
-    """`{{ appointment.starts_at|day_time }}` → "Tue 24 Nov, 09:00";
-    `|day_time:"year"` → "Tue 24 Nov 2026, 09:00"."""
+    """`{{ appointment.starts_at|day_time }}` → "Tue 24 Nov, 09:00"."""
     return format_datetime(value, style) if value not in (None, "") else ""
 
 

@@ -79,7 +79,7 @@ def message_post(
         raise PermissionDenied(_("You can no longer write in this conversation."))
     text = (text or "").strip()
     if not text and attachment is None:
-        raise ValidationError({"text": _("Please write a message.")})
+        raise ValidationError({"text": _("Write a message or attach a file.")})
     if len(text) > MESSAGE_MAX_LENGTH:
         raise ValidationError({"text": _("Please keep a message under %(n)d characters.") % {"n": MESSAGE_MAX_LENGTH}})
     if not _within_send_limit(author):

@@ -17,7 +17,7 @@
   const clientIdInput = form ? form.querySelector("input[name=client_id]") : null;
   const sendError = form ? form.querySelector("[data-send-error]") : null;
   const typingLine = document.getElementById("typing");
-  const liveState = thread.querySelector("[data-live-state]");
+  let liveState = thread.querySelector("[data-live-state]");
   const data = thread.dataset;
   const me = new Set([String(data.me), String(data.mePublic)]);
   const zone = data.timezone || undefined;
@@ -201,6 +201,22 @@
     last.append(element("small", "msg-seen", data.labelSeen || "Seen"));
   };
 
+  // What an earlier send left in the form (a refused file, a send error):
+  // gone once a message went through.
+  const clearErrors = () => {
+    if (!form) return;
+    form.querySelectorAll(".error, .form-errors:not([data-send-error])").forEach((node) => node.remove());
+    form.querySelectorAll(".has-error").forEach((node) => node.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
+    if (sendError) sendError.hidden = true;
+  };
+
+  const showSendError = (text) => {
+    if (!sendError) return;
+    sendError.textContent = text || "";
+    sendError.hidden = !text;
+  };
+
   const hideTyping = () => {
     if (typingLine) typingLine.hidden = true;
     window.clearTimeout(typingTimer);
@@ -223,8 +239,10 @@
       : null;
     const node = render(message);
     known.add(message.id);
-    if (pending) pending.replaceWith(node);
-    else place(node);
+    if (pending) {
+      pending.replaceWith(node);
+      clearErrors();
+    } else place(node);
     pointPollerPast(message.id);
     // A notice means an appointment changed: the side panel shows it.
     if (message.kind === "notice") document.body.dispatchEvent(new CustomEvent("panel-refresh"));
@@ -256,10 +274,7 @@
           pending.remove();
         }
       }
-      if (sendError) {
-        sendError.textContent = event.message || "";
-        sendError.hidden = !event.message;
-      }
+      showSendError(event.message);
     },
     resume: (event) => {
       const missed = Array.isArray(event.messages) ? event.messages : [];
@@ -283,6 +298,10 @@
       // The relationship ended: this side may only read from now on, and
       // the side panel drops its actions.
       stopped = true;
+      if (liveState) {
+        liveState.replaceWith(element("span", "tag tag-quiet", data.labelCareEnded || ""));
+        liveState = null;
+      }
       if (form) {
         const note = element("p", "message message-warning thread-closed", data.labelClosed || "");
         note.setAttribute("role", "status");
@@ -338,12 +357,18 @@
 
   if (form && textarea) {
     form.addEventListener("submit", (event) => {
-      if (clientIdInput && !clientIdInput.value) clientIdInput.value = newClientId();
       const hasFile = fileInput && fileInput.files && fileInput.files.length > 0;
+      const text = textarea.value.trim();
+      if (!text && !hasFile) {
+        // Nothing to send: say what is missing instead of doing nothing.
+        event.preventDefault();
+        showSendError(data.labelEmpty);
+        textarea.focus();
+        return;
+      }
+      if (clientIdInput && !clientIdInput.value) clientIdInput.value = newClientId();
       if (hasFile || !isOpen()) return; // an ordinary post (files always go this way)
       event.preventDefault();
-      const text = textarea.value.trim();
-      if (!text) return;
       const clientId = clientIdInput ? clientIdInput.value : newClientId();
       send({ type: "message", text, client_id: clientId });
       const pending = render({ id: "", kind: "text", author: { id: data.me }, text, created_at: new Date().toISOString() });
@@ -355,7 +380,7 @@
       place(pending);
       textarea.value = "";
       if (clientIdInput) clientIdInput.value = "";
-      if (sendError) sendError.hidden = true;
+      showSendError("");
     });
 
     textarea.addEventListener("keydown", (event) => {
@@ -365,7 +390,13 @@
       }
     });
 
+    const emptyHintGone = () => {
+      if (sendError && sendError.textContent === data.labelEmpty) showSendError("");
+    };
+    if (fileInput) fileInput.addEventListener("change", emptyHintGone);
+
     textarea.addEventListener("input", () => {
+      emptyHintGone();
       const now = Date.now();
       if (now - lastTypingSent > TYPING_SENT_EVERY_MS && send({ type: "typing" })) lastTypingSent = now;
     });

@@ -3,11 +3,16 @@ navigation; the sign-in pages explain themselves (templates/account/…,
 templates/allauth/…, templates/mfa/…, accounts/devices.py)."""
 
 import re
+from pathlib import Path
 
+import allauth
 import pytest
+from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialApp
 from allauth.usersessions.models import UserSession
+from django.conf import settings
 from django.core import mail
+from django.template.loader import get_template
 from django.test import Client
 from django.urls import reverse
 
@@ -214,3 +219,86 @@ def test_the_signed_out_account_pages_read_in_sentence_case(client, org, name):
     html = client.get(reverse(name)).content.decode()
     main = html.split("<main", 1)[1].split("</main>", 1)[0]
     assert not TITLE_CASE.search(main), TITLE_CASE.search(main).group(0)
+
+
+# --- Forms, messages and emails in the product's voice ------------------------------
+
+ALLAUTH_TEMPLATES = Path(allauth.__file__).parent / "templates"
+# What people read from allauth outside its pages: flash messages and email subjects.
+WORDING = sorted(
+    str(path.relative_to(ALLAUTH_TEMPLATES))
+    for pattern in ("*/messages/*.txt", "*/email/*_subject.txt")
+    for path in ALLAUTH_TEMPLATES.glob(pattern)
+    if "phone" not in path.name  # no sign-in by phone here
+)
+
+
+@pytest.mark.parametrize("name", [*ACCOUNT_PAGES, "account_reauthenticate"])
+def test_account_forms_label_fields_in_sentence_case_without_colons(client, personas, name):
+    main = page(client, personas["patient_a"], name).split("<main", 1)[1].split("</main>", 1)[0]
+    labels = re.findall(r"<label[^>]*>(.*?)</label>", main, re.S)
+    assert not [label for label in labels if re.search(r":\s*$|:\s*<", label.strip())], labels
+    assert not TITLE_CASE.search(main)
+
+
+def test_the_password_page_names_its_fields_plainly(client, personas):
+    html = page(client, personas["patient_a"], "account_change_password")
+    for label in ("Current password", "New password", "New password again"):
+        assert f">{label}</label>" in html
+    assert "Current Password" not in html and "(again)" not in html and "placeholder=" not in html
+
+
+def test_a_sole_confirmed_main_address_offers_nothing_to_do(client, personas):
+    html = page(client, personas["patient_a"], "account_email")
+    assert "The following email addresses" not in html
+    for action in ("action_primary", "action_send", "action_remove"):
+        assert f'name="{action}"' not in html
+    assert "Main address" in html
+
+
+def test_each_address_offers_only_what_it_can_do(client, personas):
+    user = personas["patient_a"]
+    EmailAddress.objects.create(user=user, email="work@example.test", verified=False)
+    EmailAddress.objects.create(user=user, email="old@example.test", verified=True)
+    html = page(client, user, "account_email")
+    emails = (user.email, "work@example.test", "old@example.test")
+    rows = {email: html.split(email, 1)[1].split("</li>", 1)[0] for email in emails}
+    unconfirmed, confirmed = rows["work@example.test"], rows["old@example.test"]
+    assert "<form" not in rows[user.email]
+    assert 'name="action_send"' in unconfirmed and 'name="action_primary"' not in unconfirmed
+    assert 'name="action_primary"' in confirmed and 'name="action_send"' not in confirmed
+    assert 'name="action_remove"' in unconfirmed and 'name="action_remove"' in confirmed
+
+
+def test_signing_in_shows_no_flash_and_a_wrong_password_is_said_plainly(client, org):
+    user = member(org, Membership.Role.PATIENT)
+    wrong = client.post(reverse("account_login"), {"login": user.email, "password": "not-it-at-all"})
+    assert "The email or password is not right." in wrong.content.decode()
+    assert "and/or" not in wrong.content.decode()
+    home = client.post(reverse("account_login"), {"login": user.email, "password": PASSWORD}, follow=True)
+    assert home.redirect_chain[-1][0] == "/patient/"
+    assert "signed in as" not in home.content.decode().lower()
+
+
+@pytest.mark.parametrize("name", WORDING)
+def test_every_allauth_message_and_email_subject_is_written_by_us(name):
+    """allauth's own wording ("Please Confirm Your Email Address",
+    "Successfully signed in as …") never reaches anyone."""
+    assert Path(get_template(name).origin.name).is_relative_to(settings.BASE_DIR / "templates"), name
+
+
+def test_account_emails_have_sentence_case_subjects_after_the_brand(client, org):
+    user = member(org, Membership.Role.PATIENT)
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    client.post(reverse("account_request_login_code"), {"email": user.email})
+    client.logout()
+    client.post(
+        reverse("account_signup"),
+        {"full_name": "Ana", "email": "ana@example.test", "password1": "an-unusual-passphrase", "timezone": "UTC"},
+    )
+    assert [message.subject for message in mail.outbox] == [
+        "Daraport · Choose a new password",
+        "Daraport · Your sign-in code",
+        "Daraport · Confirm your email address",
+    ]
+    assert "Hello from Daraport," in mail.outbox[0].body and "You're receiving this" not in mail.outbox[0].body

@@ -344,7 +344,7 @@ def test_a_request_goes_through_the_flow_and_comes_back_to_send_the_picked_time(
     assert signed_in.get(flow_to(back))["Location"] == back
 
     page = signed_in.get(back).content.decode()
-    assert "Your request: Monday 23 November, 03:00" in page
+    assert "Your request: Mon 23 Nov, 03:00" in page
     assert f'name="starts_at" value="{MONDAY_9.isoformat()}">Send request' in page
     response = signed_in.post(
         reverse("booking:request-time", args=[on_request.public_id]), {"starts_at": MONDAY_9.isoformat()}
@@ -385,3 +385,57 @@ def test_the_flow_walks_only_what_is_due_before_booking_then_returns(signed_in, 
     signed_in.post(step, sign_data(patient))
     # What is due before the session waits: the booking does not.
     assert signed_in.get(flow_to(detail_url(hold)))["Location"] == detail_url(hold)
+
+
+# --- Accepting a proposed time ------------------------------------------------------------
+
+
+@pytest.fixture
+def proposal(specialist, patient, offering):
+    return services.proposal_create(
+        specialist=specialist,
+        patient=patient,
+        offering=offering,
+        starts_at=[MONDAY_9, MONDAY_10],
+        expires_at=NOW + timedelta(days=1),
+        by=specialist.user,
+    )
+
+
+def proposal_url(proposal):
+    return reverse("booking:patient-proposal", args=[proposal.public_id])
+
+
+def test_a_proposed_time_is_not_accepted_while_something_is_due(patient, proposal, privacy):
+    option = proposal.appointments.order_by("starts_at").first()
+    with pytest.raises(ValidationError) as refused:
+        services.proposal_accept(proposal=proposal, appointment=option, by=patient)
+    assert refused.value.code == "not_ready"
+    assert sorted(proposal.appointments.values_list("status", flat=True)) == [S.PROPOSED, S.PROPOSED]
+    ConsentSignatureFactory(patient=patient, version=privacy)
+    assert services.proposal_accept(proposal=proposal, appointment=option, by=patient).status == S.CONFIRMED
+
+
+def test_the_proposal_page_leads_through_the_flow_and_back(signed_in, patient, proposal, privacy):
+    page = signed_in.get(proposal_url(proposal)).content.decode()
+    assert "Before you can accept a time, Lena Berg asks you to complete:" in page
+    assert f'href="{flow_to(proposal_url(proposal))}"' in page.replace("&amp;", "&")
+    assert "Accept this time" not in page
+
+    # The flow says the times stay reserved and leads back to them.
+    response = signed_in.get(flow_to(proposal_url(proposal)))
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "The proposed times stay reserved for you until" in page
+    assert "Back to the proposed times" in page
+    signed_in.post(step_url(privacy, proposal_url(proposal)), sign_data(patient))
+    assert "Accept this time" in signed_in.get(proposal_url(proposal)).content.decode()
+
+
+def test_accepting_while_something_is_due_is_409_and_changes_nothing(signed_in, proposal, privacy):
+    option = proposal.appointments.order_by("starts_at").first()
+    response = signed_in.post(
+        reverse("booking:proposal-accept", args=[proposal.public_id]), {"appointment": option.public_id}
+    )
+    assert response.status_code == 409
+    assert "please sign: Privacy notice" in response.content.decode()
+    assert sorted(proposal.appointments.values_list("status", flat=True)) == [S.PROPOSED, S.PROPOSED]

@@ -455,10 +455,13 @@ def test_the_list_groups_what_waits_what_is_coming_and_what_is_past(patient_clie
     assert "Please answer by Sat 21 Nov, 07:00." in html  # noon UTC tomorrow, in New York
     # No payments yet: the booking awaiting one says so, with no way to pay promised.
     assert "Reserved, not confirmed yet: Mon 23 Nov, 05:00 with Lena Berg" in html
-    assert "Online payment is not available yet. The time is reserved until Fri 20 Nov, 10:00, then released." in html
-    assert "Please message Lena Berg about it." in html
+    assert (
+        "Online payment is not available yet. The time is reserved until Fri 20 Nov, 10:00, then released on its own."
+        in html
+    )
+    assert "Please message Lena Berg" not in html  # there may be no thread to write in yet
     assert "View and pay" not in html and "Payment due" not in html
-    assert "Mon 23 Nov 2026" in html and "03:00" in html  # in the patient's zone
+    assert "Mon 23 Nov" in html and "03:00" in html  # in the patient's zone
     assert "Past and cancelled" in html
 
 
@@ -493,7 +496,7 @@ def test_the_appointment_page_shows_both_zones_the_policy_and_the_history(patien
     response = patient_client.get(detail_url(appointment))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Mon 23 Nov 2026, 05:00" in html  # New York
+    assert "Mon 23 Nov, 05:00" in html  # New York
     assert "For Lena Berg: Mon 23 Nov, 11:00 (Europe/Berlin)" in html
     assert "€90.00" in html
     assert "Free cancellation up to 24 hours before" in html
@@ -713,9 +716,9 @@ def test_the_proposal_page_shows_the_note_times_deadline_and_payment(
     assert response.status_code == 200
     html = response.content.decode()
     assert "Mornings, as you asked." in html
-    assert "Tuesday 24 November" in html and "03:00" in html and "05:00" in html  # New York
+    assert "Tue 24 Nov" in html and "03:00" in html and "05:00" in html  # New York
     assert "Payment will be required to confirm" in html
-    assert "Please answer by Saturday 21 November, 07:00." in html
+    assert "Please answer by Sat 21 Nov, 07:00." in html
     assert html.count("Accept this time") == 2
     assert "Decline all" in html
     assert AuditLog.objects.filter(action=AuditLog.Action.READ, object_public_id=proposal.public_id).exists()

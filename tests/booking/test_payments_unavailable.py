@@ -14,6 +14,7 @@ from django.urls import reverse
 from booking import services
 from booking.models import Proposal
 from booking.states import AppointmentStatus as S
+from care.models import CareRelationship
 from core.payments import payments_available_for
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory, BookingSettingsFactory
 from tests.messaging.factories_pages import conversation_between, patient_of, specialist_of
@@ -164,16 +165,39 @@ def test_its_specialist_is_told_it_books_at_once(client, specialist, patient, of
 
 
 def test_a_booking_awaiting_payment_says_truthfully_what_happens(client, patient, offering):
+    """Before a first confirmed booking the pair has no thread: the page
+    offers what the patient can do instead of a message they cannot send."""
     appointment = awaiting(patient, offering)
     client.force_login(patient)
     page = client.get(reverse("booking:patient-appointment", args=[appointment.public_id])).content.decode()
     assert "Reserved, not confirmed" in page
     assert "This time is reserved for you, but not confirmed yet." in page
     assert "online payment is not available here yet" in page
-    assert "The time stays reserved until Saturday 21 November, 03:00" in page
-    assert "Please message Lena Berg about how to go ahead." in page
-    assert reverse("messaging:patient-inbox") in page
+    assert "The time stays reserved until Sat 21 Nov, 03:00" in page
+    assert "it is released on its own" in page
+    assert "You do not need to do anything. For questions about paying, contact Demo Clinic." in page
+    assert '<a href="#pb-cancel">Cancel it below</a>' in page and '" id="pb-cancel">' in page
+    assert "message Lena Berg" not in page
     assert "Please pay" not in page and "Pay now" not in page
+
+
+def test_with_a_thread_it_sends_the_patient_to_it(client, patient, offering, conversation):
+    appointment = awaiting(patient, offering)
+    client.force_login(patient)
+    page = client.get(reverse("booking:patient-appointment", args=[appointment.public_id])).content.decode()
+    assert "Please message Lena Berg about how to go ahead." in page
+    thread = reverse("messaging:patient-thread", args=[conversation.public_id])
+    assert f'<a href="{thread}">Your conversation with Lena Berg</a>' in page
+    assert "You do not need to do anything" not in page
+
+
+def test_an_ended_thread_is_not_offered(client, patient, offering, conversation):
+    appointment = awaiting(patient, offering)
+    CareRelationship.objects.filter(pk=conversation.relationship_id).update(status=CareRelationship.Status.ENDED)
+    client.force_login(patient)
+    page = client.get(reverse("booking:patient-appointment", args=[appointment.public_id])).content.decode()
+    assert "Please message Lena Berg" not in page
+    assert reverse("messaging:patient-thread", args=[conversation.public_id]) not in page
 
 
 def test_the_thread_panel_says_it_too(client, patient, offering, conversation):
@@ -189,5 +213,5 @@ def test_with_payments_a_booking_awaiting_one_asks_for_it(client, patient, offer
     appointment = awaiting(patient, offering)
     client.force_login(patient)
     page = client.get(reverse("booking:patient-appointment", args=[appointment.public_id])).content.decode()
-    assert "Please pay by Saturday 21 November, 03:00 to confirm this session" in page
+    assert "Please pay by Sat 21 Nov, 03:00 to confirm this session" in page
     assert "Payment due" in page

@@ -1,6 +1,7 @@
 """The specialist home (core.views.specialist_home_view): the agenda of today
-and this week, requests waiting for an answer, unread conversations and the
-sessions a missing consent blocks, each from its own app's section provider.
+and the next 7 days, requests waiting for an answer, unread conversations
+and the sessions a missing consent blocks, each from its own app's section
+provider.
 
 The clock stands still on Wednesday 18 November 2026, 09:00 in Berlin.
 """
@@ -68,21 +69,39 @@ def test_nothing_going_on_shows_the_empty_state(client, specialist):
     assert 'id="agenda-today"' not in html
 
 
-def test_the_agenda_lists_today_then_the_rest_of_the_week(client, specialist, offering):
+def test_the_agenda_lists_today_then_the_next_7_days(client, specialist, offering):
     session(offering, "Ana Souza", berlin(18, 15), confirmed=True)
     session(offering, "Ben Okafor", berlin(20, 10), awaiting_payment=True)
-    session(offering, "Carla Mendes", berlin(23, 10), confirmed=True)  # next Monday: next week
+    session(offering, "Carla Mendes", berlin(25, 23), confirmed=True)  # next Wednesday, the 7th day
+    session(offering, "Eva Late", berlin(26, 9), confirmed=True)  # the 8th day: past the agenda
     session(offering, "Dan Early", berlin(18, 7), confirmed=True)  # over before now
     html = home(client, specialist)
 
     assert "No sessions yet" not in html
-    today, week = html.split('id="agenda-today"')[1].split('id="agenda-week"')
+    today, coming = html.split('id="agenda-today"')[1].split('id="agenda-coming"')
+    coming = coming.split("</section>")[0]
     assert "Ana Souza" in today and "15:00\u201315:50" in today and "Confirmed" in today
     assert "Initial consultation" in today
-    assert "Ben Okafor" in week and "Fri 20 Nov" in week and "Awaiting payment" in week
-    assert "Carla Mendes" not in html.split('id="home-blockers"')[0]
+    assert ">Next 7 days</h2>" in coming
+    assert "Ben Okafor" in coming and "Fri 20 Nov" in coming and "Awaiting payment" in coming
+    assert "Carla Mendes" in coming and "Wed 25 Nov" in coming
+    assert "Eva Late" not in html.split('id="home-blockers"')[0]
     assert "Dan Early" not in html
     assert "Times are in your time zone, Europe/Berlin." in html
+
+
+def test_on_a_saturday_the_agenda_still_shows_the_week_ahead(client, specialist, offering):
+    """The week is rolling, not Monday to Sunday: on Saturday the sessions
+    of Tuesday to Thursday are there."""
+    with time_machine.travel(datetime(2026, 11, 21, 9, tzinfo=BERLIN), tick=False):
+        for day, name in ((24, "Ana Souza"), (25, "Ben Okafor"), (26, "Carla Mendes")):
+            session(offering, name, berlin(day, 10), confirmed=True)
+        html = home(client, specialist)
+
+    coming = html.split('id="agenda-coming"')[1].split("</section>")[0]
+    assert "No sessions today." in html
+    assert "Ana Souza" in coming and "Ben Okafor" in coming and "Carla Mendes" in coming
+    assert "Tue 24 Nov" in coming and "Thu 26 Nov" in coming
 
 
 def test_a_session_a_missing_consent_blocks_says_what_is_missing(client, org, specialist, offering):
@@ -104,6 +123,19 @@ def test_requests_and_patients_asking_for_times_wait_for_an_answer(client, speci
     waiting = html.split('id="home-requests"')[1]
     assert "Ana Souza" in waiting and "Jonas Weber" in waiting and "Asks for times" in waiting
     assert 'name="csrfmiddlewaretoken"' in waiting  # the Accept button posts a real form
+
+
+def test_the_headline_counts_what_the_list_below_shows(client, specialist, offering):
+    """One patient with a requested time who also asks for other times:
+    two things to answer, in the headline as in the list."""
+    ana = session(offering, "Ana Souza", berlin(24, 10)).patient  # a requested time
+    availability_request_create(patient=ana, specialist=specialist, offering=None, windows=[], note="Evenings")
+    html = home(client, specialist)
+
+    assert "2 requests are waiting for your answer" in html
+    assert 'Waiting for your answer <span class="badge">2</span>' in html
+    waiting = html.split('id="home-requests"')[1]
+    assert waiting.count('class="appt-row') == 2
 
 
 def test_unread_conversations_are_listed_without_their_text(client, org, specialist):

@@ -1,5 +1,5 @@
 """Booking's cards on the specialist home (booking/specialist_nextsteps.py):
-patients waiting for times first, then the next session today.
+requests waiting for an answer first, then the next session today.
 
 The clock stands still on Monday 16 March 2026, 09:00 in Berlin.
 """
@@ -56,7 +56,9 @@ def steps(user):
     return list(specialist_nextsteps.specialist_steps(user=user))
 
 
-def test_patients_waiting_for_an_answer_come_first(specialist, profile, offering):
+def test_requests_waiting_for_an_answer_come_first_counted_as_listed(specialist, profile, offering):
+    """Two requested times from one patient are two answers to give, as in
+    the home's "Waiting for your answer" list."""
     maya, jonas = UserFactory(), UserFactory()
     AppointmentFactory(patient=maya, offering=offering, starts_at=berlin(18, 10))  # a requested time
     AppointmentFactory(patient=maya, offering=offering, starts_at=berlin(19, 10))
@@ -64,14 +66,14 @@ def test_patients_waiting_for_an_answer_come_first(specialist, profile, offering
     AppointmentFactory(patient=UserFactory(), offering=offering, starts_at=berlin(13, 10))  # its time has passed
 
     [card] = steps(specialist)
-    assert (card.title, card.priority) == ("2 patients are waiting for times", 10)
+    assert (card.title, card.priority) == ("3 requests are waiting for your answer", 10)
     assert card.url == reverse("booking:specialist-appointments")
 
 
-def test_one_waiting_patient_is_singular(specialist, profile):
+def test_one_waiting_request_is_singular(specialist, profile):
     patient = UserFactory()
     availability_request_create(patient=patient, specialist=profile, offering=None, windows=[], note="Mornings")
-    assert [step.title for step in steps(specialist)] == ["1 patient is waiting for a time"]
+    assert [step.title for step in steps(specialist)] == ["1 request is waiting for your answer"]
 
 
 def test_answered_requests_and_other_specialists_requests_do_not_count(specialist, profile, offering):
@@ -117,5 +119,5 @@ def test_the_specialist_home_shows_the_waiting_card_first(client, specialist, pr
     availability_request_create(patient=UserFactory(), specialist=profile, offering=None, windows=[], note="Any")
     client.force_login(specialist)
     response = client.get(reverse("core:specialist-home"))
-    assert response.context["primary_step"].title == "1 patient is waiting for a time"
-    assert "1 patient is waiting for a time" in response.content.decode()
+    assert response.context["primary_step"].title == "1 request is waiting for your answer"
+    assert "1 request is waiting for your answer" in response.content.decode()

@@ -51,6 +51,7 @@ def test_ending_care_turns_both_open_threads_read_only_at_once(new_page, live_se
             f"This conversation is read-only because your care with {other} ended."
         )
         expect(page.locator("#panel-ended")).to_contain_text("Care ended on")
+        expect(page.locator(".thread-header")).to_have_text(f"{other} Care ended")  # no more "Live"
         expect(page.get_by_text("Thank you for everything.")).to_be_visible()  # the history stays
         screenshot(page, "care-ended", f"{portal}-live")
     expect(patient_page.locator("#thread")).to_have_attribute("data-live", "false")  # live, no reload
@@ -61,9 +62,14 @@ def test_ending_care_turns_both_open_threads_read_only_at_once(new_page, live_se
     expect(patient_page.get_by_role("button", name="Book a follow-up")).to_have_count(0)
 
     # Opened afresh on a phone: read-only, and nothing scrolls sideways.
-    for portal, (page, _other) in pages.items():
+    for portal, (page, other) in pages.items():
         page.set_viewport_size({"width": 390, "height": 844})
         page.reload()
         expect(page.locator(".thread-closed")).to_be_visible()
+        expect(page.locator(".thread-header")).to_have_text(f"{other} Care ended")
+        expect(page.get_by_text("Live", exact=True)).to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         screenshot(page, "care-ended", f"{portal}-phone")
+        page.goto(f"/{portal}/messages/")
+        expect(page.locator(".inbox-item", has_text=other)).to_contain_text("Ended")
+        screenshot(page, "care-ended", f"{portal}-inbox-phone")

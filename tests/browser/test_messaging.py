@@ -277,3 +277,43 @@ def test_without_websockets_the_form_posts_and_the_thread_refreshes_every_10_sec
     expect(incoming).to_be_visible(timeout=15_000)
     expect(incoming.locator("b")).to_have_count(0)
     assert specialist_page.locator(".msg[data-id]").count() == 1
+
+
+def test_a_refused_file_is_forgotten_once_a_message_goes_through_and_an_empty_send_says_why(
+    new_page, live_server, org, tmp_path
+):
+    profile = specialist_of(org, display_name="Dr Ana Souza")
+    patient = patient_of(org, full_name="Maya Lindqvist")
+    conversation = conversation_between(patient, profile)
+    page = signed_in_page(new_page, live_server, patient)
+    page.goto(f"/patient/messages/{conversation.public_id}/")
+    thread = page.locator("#thread")
+    expect(thread).to_have_attribute("data-live", "true")
+    send_error = page.locator("[data-send-error]")
+
+    # Send with nothing in it: said at once, nothing posted.
+    page.get_by_role("button", name="Send").click()
+    expect(send_error).to_have_text("Write a message or attach a file.")
+    expect(page.get_by_role("textbox", name="Write a message")).to_be_focused()
+    shoot(page, "10-patient-empty-send")
+    page.get_by_role("textbox", name="Write a message").fill("H")
+    expect(send_error).to_be_hidden()  # typing answers it
+    page.get_by_role("textbox", name="Write a message").fill("")
+
+    # A file that is not an image or a PDF is refused by the server...
+    bad = tmp_path / "notes.exe"
+    bad.write_bytes(b"MZ\x90\x00 not a document")
+    page.get_by_label("Attach an image or PDF").set_input_files(str(bad))
+    page.get_by_role("button", name="Send").click()
+    refused = page.locator("#message-form .error")
+    expect(refused).to_have_text("Only images and PDF files can be attached.")
+    expect(thread).to_have_attribute("data-live", "true")
+    # ...and forgotten once the next message goes through.
+    page.get_by_role("textbox", name="Write a message").fill("Sorry, wrong file. I will bring it along.")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator(".msg-own[data-id]", has_text="Sorry, wrong file")).to_have_count(1)
+    expect(refused).to_have_count(0)
+    expect(page.locator("#message-form .has-error")).to_have_count(0)
+    expect(send_error).to_be_hidden()
+    shoot(page, "11-patient-error-cleared")
+    assert [message.text for message in Message.objects.all()] == ["Sorry, wrong file. I will bring it along."]

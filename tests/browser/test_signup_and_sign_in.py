@@ -10,6 +10,7 @@ from accounts.models import User
 from organizations.models import TermsAcceptance, TermsDocument
 from organizations.services import terms_accept, terms_publish
 from tests.accounts.factories import UserFactory
+from tests.browser.helpers import screenshot
 from tests.organizations.factories import MembershipFactory
 
 pytestmark = pytest.mark.browser
@@ -164,12 +165,12 @@ def test_three_wrong_codes_end_the_attempt(new_page, live_server, patient):
     for _attempt in range(2):
         page.get_by_label("Code").fill(wrong_code)
         page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_text("Incorrect code.")).to_be_visible()
+        expect(page.get_by_text("That code is not right. Please check it and try again.")).to_be_visible()
 
     page.get_by_label("Code").fill(wrong_code)
     page.get_by_role("main").get_by_role("button", name="Sign in", exact=True).click()
 
-    expect(page.get_by_text("Too many failed login attempts. Try again later.")).to_be_visible()
+    expect(page.get_by_text("Too many tries in a row. Please wait a few minutes, then try again.")).to_be_visible()
     expect(page.get_by_role("heading", name="Enter your sign-in code")).to_have_count(0)
 
     # The code from the email is spent with the attempt: it no longer signs in.
@@ -177,3 +178,29 @@ def test_three_wrong_codes_end_the_attempt(new_page, live_server, patient):
     expect(page.get_by_role("heading", name="Enter your sign-in code")).to_have_count(0)
     page.goto("/patient/")
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def test_a_new_code_asked_for_too_soon_says_how_long_to_wait_on_the_same_page(new_page, live_server, published_terms):
+    page = new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    email = "rita@example.test"
+    page.goto("/accounts/signup/")
+    page.get_by_label("Your name").fill("Rita Souza")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("I have read and accept the Terms of Service and the Privacy Notice").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+
+    page.get_by_role("button", name="Send a new code").click()
+
+    expect(
+        page.get_by_role("alert").filter(has_text=re.compile(r"You can ask for a new code in \d+ seconds?\."))
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name="Confirm your email address")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "sign-up", "new-code-too-soon-390")
+    # The code already sent still works: nothing was lost by asking too soon.
+    page.get_by_label("Code").fill(code_from(last_email_to(email)))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(f"{live_server.url}/patient/")

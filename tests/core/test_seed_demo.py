@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from booking.models import Appointment, AvailabilityRule, Proposal
+from booking.models import Appointment, AppointmentEvent, AvailabilityRule, Proposal
+from booking.readiness import booking_blockers
 from booking.services import appointment_cancel
 from booking.states import AppointmentStatus
+from consents.models import ConsentDocument, ConsentSignature, ConsentVersion, RequiredBefore
 from core import demo as core_demo
 from core.timeutils import to_zone
 from messaging.models import Conversation, Message
@@ -22,7 +24,11 @@ from specialists.models import SpecialistProfile
 pytestmark = pytest.mark.django_db
 
 SAM = "specialist@demo.daraport.test"
+ALEX = "patient@demo.daraport.test"
 PRIYA = "priya.natarajan@patients.demo.daraport.test"
+LENA = "lena.hoffmann@specialists.demo.daraport.test"
+# What the product does not do yet: nothing seeded may promise it.
+VIDEO_TALK = re.compile(r"video|camera|microphone|join from|wherever you are", re.IGNORECASE)
 
 
 def test_seed_demo_is_idempotent_and_makes_the_four_logins(settings, tmp_path):
@@ -130,6 +136,37 @@ def test_demo_dates_are_relative_to_the_moment_of_seeding(demo_settings):
     assert local.strftime("%a") in {"Tue", "Thu"} and local.hour >= 18
 
 
+def test_the_demo_shows_the_consents_first_detour_and_says_only_what_exists(demo_settings):
+    """Booking Lena as the demo patient asks for her own agreement first
+    (the time held meanwhile), while Sam can be booked straight away; the
+    documents are titled as the thread's notices name them; and no seeded
+    text speaks of video sessions, which do not exist yet."""
+    call_command("seed_demo")
+    alex = User.objects.get(email=ALEX)
+    lena = SpecialistProfile.objects.get(user__email=LENA)
+    [agreement] = ConsentDocument.objects.filter(specialist=lena)
+    assert (agreement.required_before, agreement.title) == (RequiredBefore.BOOKING, "Session agreement")
+    assert not ConsentSignature.objects.filter(patient=alex, version__document=agreement).exists()
+    for offering in lena.offerings.filter(is_active=True):
+        assert [item.title for item in booking_blockers(patient=alex, offering=offering)] == ["Session agreement"]
+    sam = SpecialistProfile.objects.get(user__email=SAM)
+    assert all(not booking_blockers(patient=alex, offering=offering) for offering in sam.offerings.all())
+
+    named = ConsentDocument.objects.exclude(kind=ConsentDocument.Kind.OTHER)
+    assert named.exists()
+    assert {document.title: document.get_kind_display() for document in named} == {
+        document.title: document.title for document in named
+    }
+
+    texts = [message.text for message in Message.objects.all()]
+    texts += [f"{version.summary} {version.body}" for version in ConsentVersion.objects.all()]
+    texts += [document.body for document in TermsDocument.objects.all()]
+    texts += [proposal.note for proposal in Proposal.objects.all()]
+    texts += [organization.tagline for organization in Organization.objects.all()]
+    texts += [f"{profile.headline} {profile.bio}" for profile in SpecialistProfile.objects.all()]
+    assert [text for text in texts if VIDEO_TALK.search(text)] == []
+
+
 def test_the_demo_patients_specialist_fits_his_answers(demo_settings, client):
     """Alex lives in Lisbon and sees Sam: Sam is licensed there, so he heads
     Alex's shortlist, and every other match says what it does not meet."""
@@ -150,6 +187,45 @@ def test_seeded_messages_agree_with_the_bookings_and_are_written_at_waking_hours
     seed_in_order()
     assert_written_at_waking_hours()
     assert_days_named_are_booked_days()
+    assert_the_moved_session_was_confirmed_at_its_first_time()
+    assert_what_is_due_before_booking_was_signed_before_it()
+
+
+def assert_the_moved_session_was_confirmed_at_its_first_time():
+    thread = Conversation.objects.get(relationship__patient__email=PRIYA)
+    confirmed = thread.messages.get(verb="appointment.confirmed").text.removeprefix("Session confirmed: ")
+    moved = thread.messages.get(verb="appointment.rescheduled").text.removeprefix("Session moved to ")
+    assert confirmed != moved
+    [move] = AppointmentEvent.objects.filter(appointment__patient__email=PRIYA, previous_starts_at__isnull=False)
+    assert move.previous_starts_at != move.starts_at
+
+
+def assert_what_is_due_before_booking_was_signed_before_it():
+    """In the records and in the threads: a consent due before booking is
+    signed before the bookings it gates are confirmed (or requested)."""
+    gating = ConsentSignature.objects.filter(
+        version__document__required_before__in=[RequiredBefore.SIGNUP, RequiredBefore.BOOKING]
+    ).select_related("version__document")
+    assert gating.count() >= 3  # Alex, Priya and Tomás signed the clinic's
+    for signature in gating:
+        document = signature.version.document
+        booked = AppointmentEvent.objects.filter(
+            appointment__patient=signature.patient,
+            appointment__starts_at__gt=timezone.now(),
+            to_status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.REQUESTED],
+        )
+        if document.specialist_id is not None:
+            booked = booked.filter(appointment__specialist_id=document.specialist_id)
+        assert booked.exists()
+        assert all(signature.signed_at < event.at for event in booked), document.title
+    for conversation in Conversation.objects.all():
+        verbs = [
+            "booked" if m.verb == "appointment.confirmed" else m.text
+            for m in conversation.messages.order_by("created_at", "id")
+            if m.verb in {"appointment.confirmed", "consent.signed"}
+        ]
+        if "Consent signed: Privacy acknowledgement" in verbs and "booked" in verbs:
+            assert verbs.index("Consent signed: Privacy acknowledgement") < verbs.index("booked")
 
 
 def assert_days_named_are_booked_days():

@@ -1,9 +1,12 @@
 """Matching with fixed cases: hard constraints filter, soft ones rank,
 reasons are plain words, and the order is deterministic."""
 
+from datetime import date, time
+
 import pytest
 
-from discovery.matching import Candidate, Criteria, rank, shortlist_explain
+from booking.slots import WeeklyRule
+from discovery.matching import Candidate, Criteria, hours_in_zone, rank, shortlist_explain
 
 NAMES = {
     ("language", "pt"): "Portuguese", ("language", "en"): "English", ("language", "de"): "German",
@@ -25,6 +28,7 @@ def candidate(
     gender="",
     accepting=True,
     price=8000,
+    hours=(),
 ):
     return Candidate(
         id=id,
@@ -41,6 +45,7 @@ def candidate(
             "approach": frozenset(approaches),
             "jurisdiction": frozenset(jurisdictions),
         },
+        hours=hours,
     )
 
 
@@ -248,3 +253,71 @@ def test_widening_what_the_patient_did_not_ask_changes_nothing():
     )
     assert odd.widen == frozenset()
     assert names(odd.matches) == names(plain.matches)
+
+
+# --- Times of day: weekly hours in the patient's zone -------------------------------------------
+
+WINTER_WEEK = date(2026, 1, 12)  # a Monday, Berlin on UTC+1, São Paulo on UTC-3
+SUMMER_WEEK = date(2026, 7, 13)  # Berlin on UTC+2, Auckland on UTC+12
+
+
+def at(hours, minutes=0):
+    return hours * 60 + minutes
+
+
+def test_weekly_hours_are_read_in_the_patients_zone_as_they_fall_that_week():
+    tuesday_evening = [WeeklyRule(1, time(18), time(20))]
+    assert hours_in_zone(tuesday_evening, zone="Europe/Berlin", viewer_zone="Europe/Berlin", week_of=WINTER_WEEK) == (
+        (at(18), at(20)),
+    )
+    assert hours_in_zone(
+        tuesday_evening, zone="Europe/Berlin", viewer_zone="America/Sao_Paulo", week_of=WINTER_WEEK
+    ) == ((at(14), at(16)),)
+    # Daylight saving moves Berlin, not São Paulo: an hour more apart in July.
+    assert hours_in_zone(
+        tuesday_evening, zone="Europe/Berlin", viewer_zone="America/Sao_Paulo", week_of=SUMMER_WEEK
+    ) == ((at(13), at(15)),)
+    # Late in Berlin is the next morning in Auckland, split at its midnight.
+    late = [WeeklyRule(4, time(11), time(0))]  # Friday 11:00 until midnight
+    assert hours_in_zone(late, zone="Europe/Berlin", viewer_zone="Pacific/Auckland", week_of=SUMMER_WEEK) == (
+        (at(0), at(10)),
+        (at(21), at(24)),
+    )
+
+
+def test_specialists_whose_hours_cover_the_chosen_times_of_day_come_first_and_say_so():
+    evenings = candidate(1, name="Works evenings", hours=((at(16), at(20, 30)),))
+    mornings = candidate(2, name="Works mornings", hours=((at(9), at(13)),), price=5000)
+    nothing = candidate(3, name="No weekly hours", price=4000)
+    matches = rank([nothing, mornings, evenings], Criteria(times_of_day=frozenset({"evening"})), names=NAMES)
+    # First despite the highest price; the others by price, as ever.
+    assert names(matches) == ["Works evenings", "No weekly hours", "Works mornings"]
+    assert [m.score for m in matches] == [10, 0, 0]
+    assert (matches[0].reasons, matches[0].shortfalls) == (("has evening times",), ())
+    assert (matches[2].reasons, matches[2].shortfalls) == ((), ("no evening times",))
+    assert matches[1].shortfalls == ("no evening times",)
+
+
+def test_one_chosen_time_of_day_met_is_a_reason_and_none_met_says_which_were_asked():
+    criteria = Criteria(times_of_day=frozenset({"evening", "morning"}))
+    [both, one, neither] = rank(
+        [
+            candidate(1, name="Both", hours=((at(8), at(12)), (at(17), at(21)))),
+            candidate(2, name="One", hours=((at(7), at(11)),)),
+            candidate(3, name="Neither", hours=((at(12), at(17)),)),
+        ],
+        criteria,
+        names=NAMES,
+    )
+    assert (both.score, both.reason_text) == (20, "has morning and evening times")
+    assert (one.score, one.reason_text, one.shortfalls) == (10, "has morning times", ())
+    assert neither.shortfall_text == "no morning or evening times"
+
+
+def test_an_hour_reaching_just_into_a_time_of_day_does_not_cover_it():
+    until_half_past_five = candidate(1, hours=((at(9), at(17, 30)),))
+    [match] = rank([until_half_past_five], Criteria(times_of_day=frozenset({"evening"})), names=NAMES)
+    assert match.shortfalls == ("no evening times",)
+    assert rank([until_half_past_five], Criteria(times_of_day=frozenset({"afternoon"})), names=NAMES)[0].reasons == (
+        "has afternoon times",
+    )

@@ -3,10 +3,11 @@ questionnaire, its shortlist, choosing a specialist and joining a program,
 tried as each kind of person."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
@@ -20,6 +21,7 @@ from core.models import AuditLog
 from organizations.models import Membership, Program, ProgramEnrolment, ProgramRosterEntry
 from patients.models import Intake
 from specialists.models import SpecialistProfile
+from tests.booking.factories import AvailabilityRuleFactory
 from tests.conftest import member
 from tests.organizations.factories import ProgramFactory
 from tests.patients.factories import IntakeFactory
@@ -119,6 +121,7 @@ def answered(patient):
         modalities=[],
         approaches=[],
         budget_max_minor=9000,
+        times_of_day=[],
         jurisdiction="pt",
     )
 
@@ -247,6 +250,7 @@ def test_answers_go_back_into_the_intake_and_lead_to_the_shortlist(patient_clien
             "modalities": ["chat"],
             "approaches": [],
             "budget": "75,50",
+            "times_of_day": ["morning", "afternoon"],
             "jurisdiction": "at",
         },
     )
@@ -259,9 +263,10 @@ def test_answers_go_back_into_the_intake_and_lead_to_the_shortlist(patient_clien
     assert after["modalities"] == ["chat"]
     assert after["approaches"] == []
     assert (after["budget_max_minor"], after["budget_currency"]) == (7550, "EUR")
+    assert after["times_of_day"] == ["morning", "afternoon"]
     assert after["jurisdiction"] == "at"
     # What the questionnaire does not ask, and where the patient is in the intake, stay as they were.
-    for name in ["goals_text", "days", "times_of_day", "current_step", "completed_at", "skipped_steps"]:
+    for name in ["goals_text", "days", "current_step", "completed_at", "skipped_steps"]:
         assert after[name] == before[name], name
 
 
@@ -412,14 +417,17 @@ def test_specialists_failing_a_hard_constraint_are_left_out(patient_client, answ
     assert name not in response.content.decode()
 
 
+@pytest.mark.parametrize("times_of_day", [[], ["evening"]], ids=["any-time", "evenings"])
 def test_the_shortlist_takes_the_same_number_of_queries_however_many_specialists(
-    patient_client, answered, org, ana, django_assert_num_queries
+    patient_client, answered, org, ana, django_assert_num_queries, times_of_day
 ):
+    Intake.objects.filter(pk=answered.pk).update(times_of_day=times_of_day)
+    AvailabilityRuleFactory(specialist=ana, weekday=1, start_time=time(18), end_time=time(20))
     patient_client.get(RESULTS)  # warm the per-process caches (content types, brand)
     with CaptureQueriesContext(connection) as few:
         patient_client.get(RESULTS)
     for index in range(6):
-        specialist(
+        extra = specialist(
             org,
             f"Extra {index}",
             price=6000 + index,
@@ -428,9 +436,96 @@ def test_the_shortlist_takes_the_same_number_of_queries_however_many_specialists
             modalities=["video", "chat"],
             jurisdictions=["pt"],
         )
+        for weekday in range(5):
+            AvailabilityRuleFactory(specialist=extra, weekday=weekday, start_time=time(17), end_time=time(21))
     with django_assert_num_queries(len(few)):
         response = patient_client.get(RESULTS)
     assert len(response.context["shortlist"].matches) == 7
+
+
+def test_weekly_hours_cost_one_query_and_only_when_times_of_day_were_chosen(patient_client, answered, ana):
+    patient_client.get(RESULTS)
+    with CaptureQueriesContext(connection) as any_time:
+        patient_client.get(RESULTS)
+    Intake.objects.filter(pk=answered.pk).update(times_of_day=["evening"])
+    with CaptureQueriesContext(connection) as evenings:
+        patient_client.get(RESULTS)
+    assert len(evenings) == len(any_time) + 1
+
+
+# --- Times of day ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def winter_week():
+    """A Wednesday in January: Berlin on UTC+1, Tokyo on UTC+9."""
+    with time_machine.travel(datetime(2026, 1, 14, 12, tzinfo=UTC), tick=False):
+        yield
+
+
+@pytest.fixture
+def evenings(answered, ana, bruno, winter_week):
+    """The patient asks for evenings; Ana (Berlin) works mornings, Bruno (Berlin) two evenings."""
+    Intake.objects.filter(pk=answered.pk).update(times_of_day=["evening"])
+    for weekday in range(5):
+        AvailabilityRuleFactory(specialist=ana, weekday=weekday, start_time=time(9), end_time=time(13))
+    for weekday in (1, 3):
+        AvailabilityRuleFactory(specialist=bruno, weekday=weekday, start_time=time(18), end_time=time(20))
+    return answered
+
+
+def card_of(html: str, name: str) -> str:
+    card = html[html.rindex('<article class="specialist-card">', 0, html.index(name)) :]
+    return card[: card.index("</article>")]
+
+
+def test_the_chosen_times_of_day_show_in_the_answers_and_in_each_match(patient_client, patient, evenings):
+    html = patient_client.get(RESULTS).content.decode()
+    assert "<div><dt>Times of day</dt><dd>Evenings</dd></div>" in html
+    ana, bruno = card_of(html, "Ana Pereira"), card_of(html, "Bruno Costa")
+    assert '<p class="reasons">Speaks Portuguese · has evening times · within your budget' in bruno
+    assert '<p class="shortfalls">Does not list anxiety</p>' in bruno
+    assert "has evening times" not in ana
+    assert '<p class="shortfalls">No evening times</p>' in ana
+
+
+def test_times_of_day_are_the_patients_own_wherever_the_specialist_works(patient_client, patient, evenings):
+    """Ana's mornings in Berlin (09:00-13:00) are evenings in Tokyo (17:00-21:00)."""
+    patient.timezone = "Asia/Tokyo"
+    patient.save(update_fields=["timezone"])
+    html = patient_client.get(RESULTS).content.decode()
+    assert "has evening times" in card_of(html, "Ana Pereira")
+    assert '<p class="shortfalls">Does not list anxiety · no evening times</p>' in card_of(html, "Bruno Costa")
+
+
+def test_specialists_with_the_chosen_times_of_day_rank_higher(patient_client, evenings, ana, bruno):
+    assert shortlisted(patient_client.get(RESULTS)) == ["Ana Pereira", "Bruno Costa"]  # anxiety weighs more
+    Intake.objects.filter(pk=evenings.pk).update(topics=[])
+    assert shortlisted(patient_client.get(RESULTS)) == ["Bruno Costa", "Ana Pereira"]  # not the cheaper Ana
+
+
+def test_a_program_that_does_not_ask_about_times_of_day_leaves_them_out(patient_client, patient, org, evenings):
+    enrol(ProgramFactory(organization=org, matching_questions=["topics", "languages"]), patient)
+    html = patient_client.get(RESULTS).content.decode()
+    assert "<dt>Times of day</dt>" not in html
+    assert "evening times" not in html
+
+
+def test_the_questionnaire_asks_for_times_of_day_and_says_what_they_mean(patient_client, patient):
+    IntakeFactory(user=patient, completed=True, times_of_day=["evening"])
+    html = patient_client.get(MATCH).content.decode()
+    assert "What times of day suit you?" in html
+    assert (
+        "Mornings are 06:00\u201312:00, afternoons 12:00\u201317:00 and evenings 17:00\u201322:00, your time." in html
+    )
+    assert checked(html, "times_of_day") == ["evening"]
+
+
+def test_choose_says_what_it_does_next_to_book(patient_client, answered, ana):
+    html = patient_client.get(RESULTS).content.decode()
+    button = re.search(r'<button type="submit"[^>]*aria-describedby="([^"]+)"[^>]*>Choose<', html)
+    assert button
+    assert f'id="{button.group(1)}">Make them your specialist now and book later.</small>' in html
 
 
 def test_without_an_intake_the_shortlist_sends_the_patient_to_the_questions(patient_client):
@@ -524,6 +619,7 @@ def test_the_shortlist_shows_the_answers_it_was_made_from_with_a_way_to_change_t
         "Meeting by": "Any",
         "Way of working": "Any",
         "Budget": "Up to €90.00 a session",
+        "Times of day": "Any",
         "Where you live": "Portugal",
     } | {key: value for key, value in answers.items() if key in {"Speaks", "Meets by"}}
     assert f'<a href="{MATCH}">Change answers</a>' in html

@@ -59,6 +59,23 @@ def test_both_sides_read_the_history_see_why_and_have_no_composer(client, patien
     assert CLOSED.format(name=other) in page
     assert 'id="message-form"' not in page
     assert 'id="panel-ended"' in page and "Care ended on" in page
+    # Its header says so, where an open thread says "Live".
+    assert '<span class="tag tag-quiet" data-care-ended>Care ended</span>' in page
+    assert "data-live-state" not in page
+
+
+@pytest.mark.parametrize("side", ["patient", "specialist"])
+def test_both_inboxes_tag_the_ended_thread(client, org, patient, specialist, conversation, side):
+    portal, user, other = next(s for s in sides(patient, specialist) if s[0] == side)
+    # An open thread beside it is not tagged.
+    if side == "patient":
+        conversation_between(patient, specialist_of(org, display_name="Dr Open Door"))
+    else:
+        conversation_between(patient_of(org, full_name="Olga Open"), specialist)
+    client.force_login(user)
+    items = client.get(reverse(f"messaging:{portal}-inbox")).content.decode().split('<li class="inbox-item')[1:]
+    tagged = {item.split('class="inbox-name">')[1].split("<")[0]: "Ended</span>" in item for item in items}
+    assert tagged == {other: True, "Dr Open Door" if side == "patient" else "Olga Open": False}
 
 
 @pytest.mark.parametrize("side", ["patient", "specialist"])

@@ -294,6 +294,12 @@ def test_a_signed_consent_posts_into_the_threads_with_specialists_of_its_organiz
     assert selectors.unread_total(patient) == 0
 
 
+def test_a_consent_of_no_named_kind_is_a_plain_consent_signed(run, conversation, offering, patient):
+    organization = offering.specialist.organization
+    sign(run, patient, ConsentDocumentFactory(organization=organization, kind="other", title="Session agreement"))
+    assert [n.text for n in notices(conversation)] == ["Consent signed"]  # never "Consent signed: Other"
+
+
 def test_two_consents_signed_one_after_the_other_post_two_notices(run, conversation, offering, patient):
     organization = offering.specialist.organization
     sign(run, patient, ConsentDocumentFactory(organization=organization))

@@ -16,7 +16,7 @@ from booking.services import proposal_create
 from booking.states import AppointmentStatus as S
 from consents.models import RequiredBefore
 from core.models import AuditLog
-from core.returns import with_return
+from core.returns import return_target, with_return
 from messaging.models import Conversation, Message
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory, BookingSettingsFactory
 from tests.consents.factories_patient import published_document
@@ -241,6 +241,41 @@ def test_book_a_follow_up_shows_free_times_of_the_shortest_service(client, speci
     assert "Long session (90 min)" in page  # the other service is one choice away
 
 
+def booked_service(client, conversation):
+    """The service "Book a follow-up" starts on."""
+    return client.get(url("patient-book", conversation), **HTMX).context["book_offering"]
+
+
+def test_book_a_follow_up_starts_on_the_service_of_the_pairs_most_recent_session(
+    client, specialist, offering, patient, conversation
+):
+    check_in = OfferingFactory(specialist=specialist, name="Short check-in", duration_minutes=25)
+    long = OfferingFactory(specialist=specialist, name="Long session", duration_minutes=90)
+    client.force_login(patient)
+    assert booked_service(client, conversation) == check_in  # no session yet: the shortest
+    AppointmentFactory(patient=patient, offering=offering, starts_at=NOW - timedelta(days=30), completed=True)
+    AppointmentFactory(patient=patient, offering=long, starts_at=NOW - timedelta(days=9), completed=True)
+    AppointmentFactory(patient=patient, offering=check_in, starts_at=NOW + timedelta(days=3), cancelled=True)
+    assert booked_service(client, conversation) == long
+    AppointmentFactory(patient=patient, offering=offering, starts_at=NOW + timedelta(days=4), confirmed=True)
+    assert booked_service(client, conversation) == offering  # the latest booked, even one ahead
+
+
+def test_after_a_first_session_the_follow_up_of_its_length_comes_first(
+    client, specialist, offering, patient, conversation
+):
+    """An "Initial consultation" is followed by a "Follow-up session", not
+    by another introduction."""
+    initial = OfferingFactory(specialist=specialist, name="Initial consultation", duration_minutes=50, position=0)
+    OfferingFactory(specialist=specialist, name="Short check-in", duration_minutes=25)
+    AppointmentFactory(patient=patient, offering=initial, starts_at=NOW + timedelta(days=3), confirmed=True)
+    client.force_login(patient)
+    assert booked_service(client, conversation) == offering
+    page = client.get(url("patient-book", conversation), **HTMX).content.decode()
+    assert f'<option value="{offering.public_id}" selected>Follow-up session (50 min)</option>' in page
+    assert "Follow-up session · 50 min" in page
+
+
 def test_picking_a_time_holds_it_and_confirming_books_it(client, committed, offering, patient, conversation):
     client.force_login(patient)
     response = client.post(url("patient-book", conversation), {"starts_at": MONDAY_9.isoformat()}, **HTMX)
@@ -351,11 +386,13 @@ def test_picking_a_time_holds_it_and_goes_through_the_flow_back_to_the_thread(
     assert "Back to your conversation with Dr Lena Berg" in page
     response = client.post(step, {"typed_name": "Alex Doe", "agreed": "on"})
     assert response.status_code == 303
-    assert client.get(response["Location"])["Location"] == back
+    # Back on the hold to confirm, which a phone shows below the messages.
+    assert client.get(response["Location"])["Location"] == back + "#panel-hold"
     assert version.signatures.count() == 1
 
     page = client.get(back).content.decode()  # the thread, its panel on the confirm step
     assert "Confirm your booking" in page and "Complete now" not in page
+    assert '<section class="panel-box panel-hold" id="panel-hold" tabindex="-1"' in page
     with committed():
         response = client.post(url("patient-hold-confirm", conversation), {"appointment": hold.public_id}, **HTMX)
     assert response.status_code == 200
@@ -402,6 +439,26 @@ def test_back_after_the_hold_ran_out_the_panel_offers_the_nearest_times(
     assert "The time you picked is no longer held: the hold ran out." in page
     assert "The nearest free times" in page
     assert MONDAY_9.isoformat() in [time.value for time in response.context["book_nearest"]]
+
+
+def test_the_way_back_lands_on_the_part_of_the_panel_that_answers(
+    client, frozen, specialist, offering, patient, conversation
+):
+    privacy_notice(specialist)
+    other = OfferingFactory(specialist=specialist, name="Long session", duration_minutes=90)
+    client.force_login(patient)
+    book = url("patient-book", conversation)
+    # "Or complete them first", with another service chosen: back to its times.
+    assert client.get(flow_to(f"{book}?offering={other.public_id}"))["Location"].startswith("/patient/consents/")
+    back = return_target(patient, f"{book}?offering={other.public_id}")
+    assert back.url == f"{book}?offering={other.public_id}#panel-book"
+    assert back.offering == other
+    # A hold that ran out meanwhile: the panel, whose top says so.
+    client.post(book, {"starts_at": MONDAY_9.isoformat()}, **HTMX)
+    hold = Appointment.objects.get()
+    assert return_target(patient, f"{book}?hold={hold.public_id}").url.endswith("#panel-hold")
+    frozen.shift(timedelta(minutes=11))
+    assert return_target(patient, f"{book}?hold={hold.public_id}").url == f"{book}?hold={hold.public_id}#thread-panel"
 
 
 def test_someone_elses_hold_named_in_the_thread_is_a_404(client, offering, patient, other_patient, conversation):
@@ -476,6 +533,22 @@ def test_the_patient_takes_a_proposed_time_from_the_panel(client, committed, off
     # Answered: a second answer is a conflict.
     response = client.post(url("patient-proposal-accept", conversation), data, **HTMX)
     assert response.status_code == 409
+
+
+def test_a_proposed_time_waits_for_what_is_due_and_the_panel_leads_there(
+    client, offering, patient, specialist, conversation
+):
+    privacy_notice(specialist)
+    proposal = proposal_for(patient, offering, MONDAY_9)
+    client.force_login(patient)
+    data = {"proposal": proposal.public_id, "appointment": proposal.appointments.get().public_id}
+    response = client.post(url("patient-proposal-accept", conversation), data, **HTMX)
+    assert response.status_code == 409
+    page = response.content.decode().replace("&amp;", "&")
+    assert "please sign: Privacy notice" in page
+    back = reverse("booking:patient-proposal", args=[proposal.public_id])
+    assert f'href="{flow_to(back)}">Complete now</a>' in page
+    assert proposal.appointments.get().status == S.PROPOSED
 
 
 def test_a_time_that_is_not_one_of_the_proposal_is_refused(client, offering, patient, conversation):

@@ -248,6 +248,8 @@ def test_an_empty_or_over_long_message_re_renders_with_422_and_keeps_the_text(cl
     assert not Message.objects.exists()
     if text.strip():
         assert text in response.content.decode()
+    else:
+        assert "Write a message or attach a file." in response.content.decode()
 
 
 def test_a_patient_whose_care_ended_reads_but_cannot_post(

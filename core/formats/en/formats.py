@@ -3,12 +3,12 @@
 Django's named formats (`|date:"DATE_FORMAT"`, `formats.date_format`) come
 from here before Django's own locale files (FORMAT_MODULE_PATH), so nothing
 falls back to "11/24/2026" or "9 a.m.". The LONG_* names are ours, read by
-`core.timeutils`: the same dates spelled out, for headings and screen
-readers. Templates use them through the `day`, `day_time` and `clock`
-filters of core/templatetags/daraport.py.
+`core.timeutils`: the same dates spelled out, for screen readers only.
+Templates use them through the `day`, `day_time` and `clock` filters of
+core/templatetags/daraport.py.
 """
 
-# "Tue 24 Nov" / "Tue 24 Nov 2026"
+# "Tue 24 Nov" / "Tue 24 Nov 2026" (which one: core.timeutils.DATE_STYLES)
 SHORT_DATE_FORMAT = "D j M"
 DATE_FORMAT = "D j M Y"
 # "Tuesday 24 November" / "Tuesday 24 November 2026"

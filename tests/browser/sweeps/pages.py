@@ -336,26 +336,56 @@ def phone_overflow(page) -> str | None:
     )
 
 
-# Controls a finger must hit. Links in running text are exempt (as in WCAG's
-# target size criteria), and checkboxes and radios count through their labels.
-_SMALL_TARGETS_JS = """
+# Controls a finger must hit: every link, button, summary, select and
+# input, measured by its clickable box. A checkbox or radio counts through
+# its label (the label's row is what a finger taps), or alone without one.
+# Links in running text are exempt, as in WCAG's target size criteria: a
+# link is in running text when the text directly around it (its parent's
+# own text nodes) is longer than its own text, as in "Only 2 fit your
+# answers. <a>Browse everyone</a>"; a link alone in a list item, cell,
+# paragraph or menu is a target. Boxes of a pixel or less are visually
+# hidden (the skip link, until it is focused). Sessions in the calendar's
+# week grid are as tall as they are long (WCAG's "essential" exception);
+# each also has its own page from the appointment list.
+_SMALL_TARGETS_JS = r"""
 (minimum) => {
-  const selector = "button, [role=button], select, summary, input:not([type=checkbox], [type=radio], [type=hidden])";
-  const small = [];
+  const selector = "a[href], button, [role=button], select, summary, input:not([type=hidden])";
+  const exempt = ".cal-appt";
+  const name = (el) => {
+    const id = el.id ? "#" + el.id : "";
+    const classes = [...el.classList].slice(0, 2).map((word) => "." + word).join("");
+    return el.tagName.toLowerCase() + id + classes;
+  };
+  const describe = (el) => name(el.parentElement) + " > " + name(el);
+  const ownText = (el) => [...el.childNodes]
+    .filter((node) => node.nodeType === Node.TEXT_NODE)
+    .map((node) => node.textContent).join("").replace(/\s+/g, " ").trim();
+  const inRunningText = (link) => {
+    const text = link.textContent.replace(/\s+/g, " ").trim();
+    return ownText(link.parentElement).length > text.length;
+  };
+  const found = new Map();
   for (const el of document.querySelectorAll(selector)) {
-    const box = el.getBoundingClientRect();
-    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === "hidden") continue;
+    let target = el;
+    if (el.matches("input[type=checkbox], input[type=radio]") && el.labels && el.labels.length) target = el.labels[0];
+    if (el.matches(exempt) || (el.matches("a") && inRunningText(el))) continue;
+    // Not shown: in a folded <details>, hidden, or visually hidden.
+    if (!el.checkVisibility({visibilityProperty: true}) || !target.checkVisibility({visibilityProperty: true})) continue;
+    const box = target.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;
     if (Math.round(box.height) >= minimum && Math.round(box.width) >= minimum) continue;
-    const text = (el.innerText || el.value || el.getAttribute("aria-label") || el.tagName).trim().slice(0, 30);
-    small.push(`${el.tagName.toLowerCase()} "${text}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    const text = (target.innerText || el.value || el.getAttribute("aria-label") || "").replace(/\s+/g, " ").trim().slice(0, 30);
+    const key = `${describe(target)}${target === el ? "" : " (" + el.type + ")"} "${text}" ${Math.round(box.width)}x${Math.round(box.height)}`;
+    found.set(key, (found.get(key) || 0) + 1);
   }
-  return small;
+  return [...found].map(([key, count]) => count > 1 ? `${key} \u00d7${count}` : key);
 }
 """
 
 
 def small_touch_targets(page, minimum: int) -> list[str]:
-    """Visible controls smaller than `minimum` CSS pixels either way."""
+    """Visible controls smaller than `minimum` CSS pixels either way, one
+    line per kind: `parent > element "text" WxH`, and a count when several are alike."""
     return page.evaluate(_SMALL_TARGETS_JS, minimum)
 
 

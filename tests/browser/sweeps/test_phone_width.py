@@ -1,6 +1,7 @@
 """Every main page of every portal at 390 x 844, signed in as its role, with
 the demo's data and long names on it: nothing scrolls sideways (wide tables
-and the calendar scroll inside their own box), and the portal navigation
+and the calendar scroll inside their own box), whatever a finger must hit
+is at least 44px a side (pages.py says what counts), and the portal navigation
 folds behind a menu button that opens, closes and reaches every section.
 Pages are listed once, in tests/browser/sweeps/pages.py; each is
 photographed into test-results/phone/ to look at."""
@@ -36,9 +37,32 @@ def test_page_fits_a_phone_without_scrolling_sideways(phone, sweep_page, photogr
     problems = [phone_overflow(page)]
     small = small_touch_targets(page, MIN_TOUCH_PX)
     if small:
-        problems.append(f"controls under {MIN_TOUCH_PX}px: " + "; ".join(small[:8]))
+        problems.append(f"controls under {MIN_TOUCH_PX}px a side:\n  " + "\n  ".join(small))
     if any(problems):
         pytest.fail("\n".join(filter(None, problems)), pytrace=False)
+
+
+def test_the_touch_target_check_counts_labels_and_spares_links_in_sentences(browser):
+    context = browser.new_context(viewport=PHONE)
+    try:
+        page = context.new_page()
+        page.set_content(
+            """
+            <p><a href="#a">Alone in its paragraph</a></p>
+            <p>A sentence long enough to carry a <a href="#b">link</a> inside it.</p>
+            <label><input type="checkbox"> Short label</label>
+            <label class="tall"><input type="radio" name="r"> Tall label</label>
+            <details><summary class="tall">Folded</summary><a href="#c">Out of sight</a></details>
+            <style>.tall { display: block; min-height: 44px; }</style>
+            """
+        )
+        small = small_touch_targets(page, MIN_TOUCH_PX)
+    finally:
+        context.close()
+    assert [re.sub(r" \d+x\d+$", "", line) for line in small] == [
+        'p > a "Alone in its paragraph"',
+        'body > label (checkbox) "Short label"',
+    ]
 
 
 @pytest.mark.parametrize("home", PORTAL_HOMES, ids=lambda page: page.role)
