@@ -123,7 +123,7 @@ def format_date(value, style: str = "", zone_name: str | None = None) -> str:
 
 
 def format_date_range(start, end) -> str:
-    """Two dates as one span: "Mon 25 Oct – Sun 31 Oct", with the year once,
+    """Two dates as one span: "Mon 25 Oct \u2013 Sun 31 Oct" (an en dash), with the year once,
     at the end, when the span is not in the current year (on both sides
     when it crosses a new year)."""
     from django.utils import formats

@@ -30,7 +30,7 @@ def day(value, style: str = "") -> str:
 
 @register.filter
 def days(start, end) -> str:
-    """`{{ week.start|days:week.end }}` → "Mon 25 Oct – Sun 31 Oct" (the
+    """`{{ week.start|days:week.end }}` → "Mon 25 Oct \u2013 Sun 31 Oct" (the
     year once, at the end, outside the current year)."""
     return format_date_range(start, end)
 
