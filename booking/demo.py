@@ -5,7 +5,10 @@ approving one makes them bookable at once); the demo specialist (Sam) gets a
 booked week, a request waiting for an answer and a patient asking for other
 times; the demo patient (Alex) has a booked session, a past one, and times
 proposed by a second specialist. The two extra demo patients have accepted
-the clinic's current terms, as the four demo logins have. Made through the
+the clinic's current terms, as the four demo logins have. Every seeding
+also makes sure Alex has a session with Sam starting within minutes (unless
+one is under way or about to start), so the video room is open for whoever
+has just started the demo. Made through the
 services wherever the times are in the future, so the history, emails and
 notifications are the ones a visitor would cause: a consent due before
 booking (consents/demo.py, seeded first) is signed while the time is held,
@@ -34,7 +37,7 @@ from organizations.services import membership_grant, terms_accept
 from specialists.models import Offering, SpecialistProfile
 
 from . import selectors, services
-from .models import AvailabilityOverride, AvailabilityRule, BookingPolicy, BookingSettings
+from .models import Appointment, AvailabilityOverride, AvailabilityRule, BookingPolicy, BookingSettings
 from .readiness import booking_blockers
 from .states import AppointmentStatus
 
@@ -58,6 +61,9 @@ EVENINGS = [*((day, time(16), time(20, 30)) for day in (0, 1, 2, 3)), (5, time(1
 LONG_DAYS = [(day, time(8), time(18)) for day in (1, 2, 3)]
 PATTERNS = [OFFICE, MORNINGS, EVENINGS, LONG_DAYS]
 SAM_HOURS = [*OFFICE, (1, time(18), time(20)), (3, time(18), time(20))]
+# Alex's session about to start: this many minutes after seeding, inside
+# the time its video room opens ahead (10 minutes by default).
+STARTS_IN_MINUTES = 5
 
 
 def seed() -> list[str]:
@@ -77,6 +83,7 @@ def seed() -> list[str]:
     lines = [f"weekly hours for {profiles.count()} specialists"]
     if not sam.specialist_profile.appointments.exists():
         lines += _bookings(org, sam.specialist_profile)
+    lines += _session_starting_now(sam.specialist_profile)
     _accept_current_terms(org)
     services.next_available_refresh(specialist_ids=list(profiles.values_list("pk", flat=True)))
     return lines
@@ -250,6 +257,43 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
         f"{SAM}: booked sessions, a time request and an availability request waiting at /specialist/appointments/",
         f"{ALEX}: a booked session and times proposed by {other.display_name} at /patient/appointments/",
     ]
+
+
+def _session_starting_now(sam: SpecialistProfile) -> list[str]:
+    """Alex's session with Sam, starting a few minutes from now, unless one
+    is under way or starts within the hour. Confirmed directly, as a
+    session booked earlier would be (it is inside Sam's minimum notice)."""
+    alex = get_user_model().objects.filter(email=ALEX).first()
+    offering = (
+        sam.offerings.filter(is_active=True, booking_mode=Offering.BookingMode.DIRECT).order_by("position").first()
+    )
+    if alex is None or offering is None:
+        return []
+    now = timezone.now()
+    near = Appointment.objects.filter(
+        patient=alex,
+        specialist=sam,
+        status__in=[AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS],
+        ends_at__gt=now,
+        starts_at__lte=now + timedelta(hours=1),
+    )
+    if near.exists():
+        return []
+    starts_at = (now + timedelta(minutes=STARTS_IN_MINUTES)).replace(second=0, microsecond=0)
+    # A later run may find Sam booked then: the next free quarter hours.
+    for delay in range(0, 4 * 15, 15):
+        try:
+            services.appointment_create(
+                patient=alex,
+                offering=offering,
+                starts_at=starts_at + timedelta(minutes=delay),
+                status=AppointmentStatus.CONFIRMED,
+                by=alex,
+            )
+        except services.SlotTaken:
+            continue
+        return [f"{ALEX}: a session with {sam.display_name} starting in {STARTS_IN_MINUTES + delay} minutes"]
+    return []
 
 
 def _next_weekday(day: date, weekday: int) -> date:

@@ -24,9 +24,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import meetings
 from core.portals import Portal
 from core.services import notification_create
-from core.timeutils import format_in_zone, format_short
+from core.timeutils import format_in_zone, format_short, format_time
 
 from . import selectors
 from .ics import appointment_invite
@@ -107,6 +108,11 @@ def _appointment_path(appointment: Appointment, side: Side) -> str:
 def absolute_url(path: str) -> str:
     """A path of this site as a link that works from an email."""
     return settings.SITE_URL.rstrip("/") + path
+
+
+def _join(appointment: Appointment, side: Side) -> meetings.JoinLink | None:
+    """The appointment's video room for this reader, if it has one."""
+    return meetings.join_link(appointment, side.user)
 
 
 def _sender_address() -> str:
@@ -199,16 +205,23 @@ def _appointment_message(
             "url": url,
         }
         method = "CANCEL" if kind == CANCELLED else "REQUEST"
+        description = _("Details and changes: %(url)s") % {"url": url}
+        # The calendar entry leads into the video room, where there is one.
+        join = _join(appointment, side) if method == "REQUEST" else None
+        join_url = absolute_url(join.url) if join is not None else ""
+        if join_url:
+            description = _("Join the session: %(join)s") % {"join": join_url} + "\n\n" + description
         invite = appointment_invite(
             appointment,
             method=method,
             summary=_("Session with %(name)s") % {"name": side.other_name},
-            description=_("Details and changes: %(url)s") % {"url": url},
+            description=description,
             organizer_email=_sender_address(),
             organizer_name=organization.name,
             attendee_email=side.user.email,
             attendee_name=side.user.display_name,
-            url=url,
+            url=join_url or url,
+            location=join_url,
         )
         message = EmailMultiAlternatives(
             subject=_subject(kind, side, appointment),
@@ -230,6 +243,7 @@ def appointment_reminder_send(*, appointment: Appointment) -> None:
     patient, _specialist = _sides(appointment)
     with translation.override(patient.user.locale or settings.LANGUAGE_CODE):
         path = _appointment_path(appointment, patient)
+        join = _join(appointment, patient)
         context = {
             "recipient_name": patient.user.display_name,
             "other_name": patient.other_name,
@@ -238,6 +252,8 @@ def appointment_reminder_send(*, appointment: Appointment) -> None:
             "duration_minutes": appointment.offering.duration_minutes,
             "when": format_in_zone(appointment.starts_at, patient.zone),
             "url": absolute_url(path),
+            "join_url": absolute_url(join.url) if join is not None else "",
+            "join_opens": format_time(join.opens_at, patient.zone) if join is not None else "",
         }
         message = EmailMultiAlternatives(
             subject=_("Reminder: your session on %(day)s") % {"day": _day(appointment.starts_at, patient.zone)},

@@ -44,11 +44,14 @@ def appointment_event(
     summary: str,
     description: str = "",
     url: str = "",
+    location: str = "",
     status: str = "CONFIRMED",
     now: datetime | None = None,
 ) -> Event:
     """One VEVENT for `appointment`: UID, SEQUENCE, DTSTAMP, DTSTART and
-    DTEND in UTC, SUMMARY, STATUS, and DESCRIPTION and URL when given."""
+    DTEND in UTC, SUMMARY, STATUS, and DESCRIPTION, URL and LOCATION when
+    given (for a video session, URL and LOCATION are the room's address:
+    calendars show a "Join" link for it)."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {sorted(STATUSES)}, not {status!r}")
     event = Event()
@@ -62,6 +65,8 @@ def appointment_event(
         event.add("description", description)
     if url:
         event.add("url", url)
+    if location:
+        event.add("location", location)
     event.add("status", status)
     # Busy unless it is gone: free/busy lookups skip cancelled events.
     event.add("transp", "TRANSPARENT" if status == "CANCELLED" else "OPAQUE")
@@ -107,6 +112,7 @@ def appointment_invite(
     organizer_email: str,
     attendee_email: str,
     url: str = "",
+    location: str = "",
     organizer_name: str = "",
     attendee_name: str = "",
     now: datetime | None = None,
@@ -122,7 +128,9 @@ def appointment_invite(
     if method not in {"REQUEST", "CANCEL"}:
         raise ValueError(f"method must be REQUEST or CANCEL, not {method!r}")
     status = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
-    event = appointment_event(appointment, summary=summary, description=description, url=url, status=status, now=now)
+    event = appointment_event(
+        appointment, summary=summary, description=description, url=url, location=location, status=status, now=now
+    )
     event.add("organizer", _address(organizer_email, name=organizer_name))
     event.add(
         "attendee",

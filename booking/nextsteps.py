@@ -1,17 +1,19 @@
 """Booking's cards on the patient home: a time held and not confirmed yet,
 a proposal to answer, a payment due, a time or other times asked for and
-not answered yet, or the next session."""
+not answered yet, or the next session (with its video room: "Join session"
+first of all once it is open, the time it opens when that is near)."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core import nextsteps
+from core import meetings, nextsteps
 from core.nextsteps import NextStep
 from core.portals import Portal
 from core.timeutils import format_short, format_time
 
 from .selectors_patient import patient_next_items
 
+JOIN_PRIORITY = 5  # the session room is open: nothing else comes first
 HOLD_PRIORITY = 9  # the time is released within minutes
 PROPOSAL_PRIORITY = 10  # someone waits for an answer, and the times run out
 PAYMENT_PRIORITY = 12
@@ -49,6 +51,37 @@ def _payment_step(payment, zone: str) -> NextStep:
         url=reverse("booking:patient-appointment", args=[payment.public_id]),
         cta=_("View details"),
         priority=PAYMENT_PRIORITY,
+    )
+
+
+def _session_step(session, user) -> NextStep:
+    values = {
+        "when": _when(session.starts_at, user.timezone),
+        "name": session.specialist.display_name,
+        "offering": session.offering.name,
+    }
+    join = meetings.join_link(session, user) if meetings.may_be_near(session.starts_at) else None
+    if join is not None and join.is_open:
+        return NextStep(
+            title=_("Your session with %(name)s is open") % values,
+            body=_("%(offering)s, %(when)s. Join when you are ready: you can check your camera and microphone first.")
+            % values,
+            url=join.url,
+            cta=_("Join session"),
+            priority=JOIN_PRIORITY,
+        )
+    body = _("%(offering)s. Add it to your calendar, or reschedule if you need to.") % values
+    if join is not None and join.opens_soon:
+        body = _("%(offering)s. The session room opens at %(time)s.") % {
+            **values,
+            "time": format_time(join.opens_at, user.timezone),
+        }
+    return NextStep(
+        title=_("Your next session: %(when)s with %(name)s") % values,
+        body=body,
+        url=reverse("booking:patient-appointment", args=[session.public_id]),
+        cta=_("View details"),
+        priority=NEXT_SESSION_PRIORITY,
     )
 
 
@@ -90,15 +123,7 @@ def patient_steps(*, user, **context):
             priority=REQUESTED_PRIORITY,
         )
     if session is not None:
-        yield NextStep(
-            title=_("Your next session: %(when)s with %(name)s")
-            % {"when": _when(session.starts_at, user.timezone), "name": session.specialist.display_name},
-            body=_("%(offering)s. Add it to your calendar, or reschedule if you need to.")
-            % {"offering": session.offering.name},
-            url=reverse("booking:patient-appointment", args=[session.public_id]),
-            cta=_("View details"),
-            priority=NEXT_SESSION_PRIORITY,
-        )
+        yield _session_step(session, user)
     if items.asked is not None:
         values = {"name": items.asked.specialist.display_name}
         yield NextStep(

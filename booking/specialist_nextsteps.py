@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import nextsteps
+from core import meetings, nextsteps
 from core.nextsteps import HomeSection, NextStep
 from core.portals import Portal
 from core.timeutils import format_time
@@ -29,7 +29,8 @@ from .states import AppointmentStatus
 
 S = AppointmentStatus
 
-# Requests waiting for an answer come before anything else on the home page.
+# A session whose room is open comes first; then requests waiting for an answer.
+JOIN_PRIORITY = 5
 WAITING_PRIORITY = 10
 TODAY_PRIORITY = 12
 # The agenda's sessions: booked, booked once paid, and under way.
@@ -81,13 +82,43 @@ def specialist_steps(*, user, now: datetime | None = None, **context):
         .first()
     )
     if session is not None:
-        yield NextStep(
-            title=_("Next session today at %(time)s") % {"time": format_time(session.starts_at, user.timezone)},
-            body=_("%(name)s · %(service)s") % {"name": session.patient.display_name, "service": session.offering.name},
-            url=reverse("booking:specialist-appointment", args=[session.public_id]),
-            cta=_("Open the session"),
-            priority=TODAY_PRIORITY,
+        yield _today_step(session, user, now)
+
+
+def _today_step(session, user, now: datetime) -> NextStep:
+    """The next session today; once its video room is open, the way in (and
+    who is waiting there)."""
+    values = {
+        "time": format_time(session.starts_at, user.timezone),
+        "name": session.patient.display_name,
+        "service": session.offering.name,
+    }
+    join = meetings.join_link(session, user, now) if meetings.may_be_near(session.starts_at, now) else None
+    if join is not None and join.is_open:
+        if meetings.waiting(session):
+            title = _("%(name)s is waiting in the session room") % values
+        else:
+            title = _("Your session at %(time)s is open") % values
+        return NextStep(
+            title=title,
+            body=_("%(name)s · %(service)s") % values,
+            url=join.url,
+            cta=_("Join session"),
+            priority=JOIN_PRIORITY,
         )
+    body = _("%(name)s · %(service)s") % values
+    if join is not None and join.opens_soon:
+        body = _("%(name)s · %(service)s. The session room opens at %(opens)s.") % {
+            **values,
+            "opens": format_time(join.opens_at, user.timezone),
+        }
+    return NextStep(
+        title=_("Next session today at %(time)s") % values,
+        body=body,
+        url=reverse("booking:specialist-appointment", args=[session.public_id]),
+        cta=_("Open the session"),
+        priority=TODAY_PRIORITY,
+    )
 
 
 def _local_midnight(day, zone) -> datetime:

@@ -56,6 +56,10 @@ availability_requested = Signal()  # request_id
 availability_changed = Signal()  # specialist_id: hours, days off, booking settings or offerings changed
 appointment_reminder_sent = Signal()  # appointment_id: a reminder of the session went out
 
+# video
+video_session_started = Signal()  # appointment_id
+video_session_ended = Signal()  # appointment_id, duration_minutes
+
 # consents
 consent_signed = Signal()  # signature_id, patient_id
 form_submitted = Signal()  # response_id

@@ -1,6 +1,6 @@
 """How long a signed-in session lasts: an idle and an absolute limit that
 depend on the role (staff: 30 minutes idle, 12 hours in all). One rule for
-HTTP requests (core.middleware) and for open WebSockets (messaging.consumers).
+HTTP requests (core.middleware) and for open WebSockets (core.sockets).
 The clock starts at sign-in (core.receivers)."""
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 A WebSocket must come from a page of this very site (its Origin has the
 scheme, host and port the socket was opened on, and the host is one of
 ALLOWED_HOSTS) and is authenticated by the session cookie; the consumers
-then decide who may connect (see messaging.consumers). An HTTP request
-whose body is larger than the largest upload is refused before it is read.
+then decide who may connect (see core.sockets, messaging.consumers and
+video.consumers). An HTTP request whose body is larger than the largest
+upload is refused before it is read.
 """
 
 import gc
@@ -23,6 +24,7 @@ from django.conf import settings  # noqa: E402
 from django.http.request import split_domain_port, validate_host  # noqa: E402
 
 import messaging.routing  # noqa: E402
+import video.routing  # noqa: E402
 from messaging.attachments import ATTACHMENT_MAX_BYTES  # noqa: E402
 
 # The largest upload anywhere (a message's attachment) and the rest of its
@@ -99,7 +101,11 @@ class BodySizeLimit:
 application = ProtocolTypeRouter(
     {
         "http": BodySizeLimit(django_asgi_app),
-        "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(messaging.routing.websocket_urlpatterns))),
+        "websocket": SameOriginValidator(
+            AuthMiddlewareStack(
+                URLRouter(messaging.routing.websocket_urlpatterns + video.routing.websocket_urlpatterns)
+            )
+        ),
     }
 )
 gc.freeze()  # as in wsgi.py: start-up objects stay out of full collections

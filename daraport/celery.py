@@ -65,4 +65,12 @@ app.conf.beat_schedule = {
         "schedule": 60,
         "options": {"expires": 55},
     },
+    # Every minute: complete the video sessions whose room closed (end plus
+    # grace) after both sides left, so the appointment does not stay "in
+    # progress". Rows are claimed with SKIP LOCKED; a late run is dropped.
+    "sweep-timed-out-video-sessions": {
+        "task": "video.sweep_timed_out",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }

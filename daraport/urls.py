@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("booking.urls")),
     path("", include("consents.urls")),
     path("", include("messaging.urls")),
+    path("", include("video.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -50,35 +50,24 @@ Both kinds of socket live only as long as the session: they close when the
 user signs out (at once) and when the session ends some other way, such as
 the idle limit or being signed out from another device (within a minute,
 `SESSION_CHECK_SECONDS`). Sending a message or typing counts as activity
-for the idle limit, as a page request does.
+for the idle limit, as a page request does. That machinery, the frame size
+limit and the closing codes are every socket's (core.sockets).
 
 User ids are public ids; message text is plain text, never HTML.
 """
 
-import asyncio
-import contextlib
-import logging
 import time
 
-from channels.auth import get_user
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from redis.exceptions import RedisError
 
-from core.portals import is_staff_member, mfa_satisfied
 from core.services import audit_socket_read
-from core.sessions import SEEN_WRITE_EVERY, SESSION_SEEN_KEY, session_ends_at, session_load
+from core.sockets import SessionConsumer, session_deadline
 
 from . import frames, selectors, services
-from .realtime import conversation_group, session_group, user_group
+from .realtime import conversation_group, user_group
 from .serializers import message_json
-
-logger = logging.getLogger(__name__)
 
 POST = "messaging.post_in_conversation"
 RESUME_LIMIT = 200
@@ -87,179 +76,32 @@ RESUME_LIMIT = 200
 TYPING_EVERY = 1.5
 
 
-# The close code of a socket whose session ended ("unauthorized").
-SIGNED_OUT = 4401
-# Close codes for abuse: a frame over frames.MAX_FRAME ("too large"), and
-# more than MAX_BAD_FRAMES unreadable frames in a row ("bad request"); our
-# own client sends neither.
-TOO_LARGE = 4413
-BAD_FRAMES = 4400
-MAX_BAD_FRAMES = 10
-# Frames that mean the user is there (for the idle limit).
-ACTIVITY = frozenset({"message", "typing"})
-# What the channel layer raises when its server cannot be reached.
-LAYER_DOWN = (RedisError, OSError)
-# Whether this process already logged the outage under way: every page
-# retries its sockets, and one line per attempt would bury the log.
-_layer_down = False
+class MessagingConsumer(SessionConsumer):
+    """Frames read by messaging.frames; an error names the client's id for
+    the message when it sent one that could be read."""
 
-
-def _layer_failed(error: Exception) -> None:
-    global _layer_down
-    if not _layer_down:
-        logger.warning(
-            "The channel layer cannot be reached (%s): sockets are refused and pages poll until it is back.",
-            type(error).__name__,
-            exc_info=error,
-        )
-    _layer_down = True
-
-
-def _session_end(scope) -> float | None:
-    """When the connecting user's session ends, or None when it already has
-    (or there is no user, or staff without their second factor)."""
-    user = scope.get("user")
-    if user is None or not user.is_authenticated:
-        return None
-    if is_staff_member(user) and not mfa_satisfied(user):
-        return None
-    now = time.time()
-    ends = session_ends_at(user, scope["session"], now)
-    return ends if ends > now else None
-
-
-def _first_error(error) -> str:
-    return next(iter(error.messages), "") if isinstance(error, ValidationError) else str(error)
-
-
-class BaseConsumer(AsyncJsonWebsocketConsumer):
-    """Group membership, frame parsing, and the session's lifetime: `ends`
-    is when the session ends as last seen; a task looks again then (or each
-    `SESSION_CHECK_SECONDS`) and closes the socket if it has ended."""
-
-    groups_joined: tuple[str, ...] = ()
-    ends: float = 0
-    last_active: float = 0
-    watcher: asyncio.Task | None = None
+    max_frame = frames.MAX_FRAME
+    activity = frozenset({"message", "typing"})
     accepts: frozenset[str] = frozenset()  # the frame types this socket acts on
-    bad_frames = 0  # unreadable frames in a row
 
-    async def __call__(self, scope, receive, send):
-        """A channel layer that cannot be reached (the socket's own channel
-        is made before the handshake, its groups are joined during it)
-        closes the socket cleanly instead of failing with a server error."""
-        try:
-            await super().__call__(scope, receive, send)
-        except LAYER_DOWN as error:
-            _layer_failed(error)
-            if self.watcher is not None:  # disconnect() will not run to end it
-                self.watcher.cancel()
-            await send({"type": "websocket.close"})
+    def parse(self, text_data) -> frames.Frame:
+        return frames.parse(text_data, accepts=self.accepts)
 
-    async def join(self, *groups: str) -> None:
-        global _layer_down
-        groups = (*groups, session_group(self.scope["session"].session_key))
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined = groups
-        _layer_down = False  # reachable again: a new outage is logged again
-        self.watcher = asyncio.create_task(self.watch_session())
-
-    async def disconnect(self, code):
-        if self.watcher is not None:
-            self.watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.watcher
-        try:
-            for group in self.groups_joined:
-                await self.channel_layer.group_discard(group, self.channel_name)
-        except LAYER_DOWN as error:  # nothing to leave: memberships lapse on the layer's side
-            _layer_failed(error)
-
-    async def watch_session(self) -> None:
-        while True:
-            now = time.time()
-            await asyncio.sleep(max(0.0, min(self.ends, now + settings.SESSION_CHECK_SECONDS) - now))
-            try:
-                if not await self.session_open():
-                    return
-            except Exception:  # the session store was unreachable: look again next time
-                logger.exception("checking a socket's session failed")
-                self.ends = time.time() + settings.SESSION_CHECK_SECONDS
-
-    async def session_open(self) -> bool:
-        """Look at the session as stored now; close the socket if it ended."""
-        session = await database_sync_to_async(session_load)(self.scope["session"].session_key)
-        user = await get_user({"session": session}) if session is not None else None
-        ends = await self.session_refresh(session) if user is not None and user.pk == self.user.pk else None
-        if ends is None:
-            await self.session_ended({})
-            return False
-        self.ends = ends
-        return True
-
-    @database_sync_to_async
-    def session_refresh(self, session) -> float | None:
-        """Count activity on this socket as the user being seen (written
-        at most once a minute, as page requests do); when the session ends."""
-        now = time.time()
-        seen = session.get(SESSION_SEEN_KEY, 0)
-        if self.last_active - seen > SEEN_WRITE_EVERY and session_ends_at(self.user, session, now) > self.last_active:
-            session[SESSION_SEEN_KEY] = self.last_active
-            session.save()
-        ends = session_ends_at(self.user, session, now)
-        return ends if ends > now else None
-
-    async def session_ended(self, event):
-        """Signed out (the channel layer says so at once), or found ended."""
-        await self.send_json({"type": "signed_out"})
-        await self.close(code=SIGNED_OUT)
-
-    async def receive(self, text_data=None, bytes_data=None, **kwargs):
-        if time.time() >= self.ends and not await self.session_open():
-            return
-        if len(text_data or bytes_data or "") > frames.MAX_FRAME:
-            await self.close(code=TOO_LARGE)
-            return
-        try:
-            frame = frames.parse(text_data, accepts=self.accepts)
-        except frames.BadFrame as bad:
-            self.bad_frames += 1
-            if self.bad_frames > MAX_BAD_FRAMES:
-                await self.close(code=BAD_FRAMES)
-            else:
-                await self.send_error(bad.message, bad.client_id)
-            return
-        self.bad_frames = 0
-        if frame.type in ACTIVITY:
-            self.last_active = time.time()
-        client_id = None if frame.client_id is None else str(frame.client_id)
-        try:
-            await self.act(frame)
-        except (PermissionDenied, ValidationError) as error:
-            await self.send_error(_first_error(error), client_id)
-        except LAYER_DOWN:
-            raise  # the socket closes (see __call__)
-        except Exception:  # a fault of ours: the socket (and its watcher) must survive it
-            logger.exception("a socket frame failed")
-            await self.send_error(_("Something went wrong. Please try again."), client_id)
-
-    async def act(self, frame: frames.Frame) -> None:
-        """Do what a well-formed frame of a type in `accepts` asks (a socket
-        that accepts none never gets here)."""
-
-    async def send_error(self, message: str, client_id: str | None) -> None:
-        await self.send_json({"type": "error", "client_id": client_id, "message": message})
+    async def refuse(self, bad, frame=None) -> None:
+        client_id = getattr(bad, "client_id", None) if frame is None else frame.client_id
+        await self.send_json(
+            {"type": "error", "client_id": None if client_id is None else str(client_id), "message": bad.message}
+        )
 
 
-class ConversationConsumer(BaseConsumer):
+class ConversationConsumer(MessagingConsumer):
     accepts = frozenset(frames.FIELDS)
 
     @database_sync_to_async
     def admit(self):
         """The conversation when the user may read it, with the session's
         deadline; else None."""
-        ends = _session_end(self.scope)
+        ends = session_deadline(self.scope)
         if ends is None:
             return None
         public_id = self.scope["url_route"]["kwargs"]["public_id"]
@@ -383,12 +225,12 @@ class ConversationConsumer(BaseConsumer):
             await self.close()
 
 
-class UnreadConsumer(BaseConsumer):
+class UnreadConsumer(MessagingConsumer):
     """`ws/unread/`: the user's unread counts for the portal navigation."""
 
     @database_sync_to_async
     def admit(self) -> bool:
-        self.ends = _session_end(self.scope) or 0
+        self.ends = session_deadline(self.scope) or 0
         return self.ends > 0
 
     async def connect(self):

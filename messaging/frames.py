@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core import sockets
 from core.timeutils import validate_moment_in_range
 
 # A 10,000-character message as browsers send it fits with room to spare.
@@ -42,14 +43,13 @@ FIELDS = {
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-class BadFrame(ValueError):
+class BadFrame(sockets.BadFrame):
     """A frame that cannot be acted on; `client_id` is the client's own id
     for the message (as a UUID string), when it sent one that could be
     read."""
 
     def __init__(self, message: str, client_id: str | None = None):
         super().__init__(message)
-        self.message = message
         self.client_id = client_id
 
 

@@ -16,7 +16,9 @@ the site's language (LANGUAGE_CODE), not in either reader's.
 
 A retried event posts nothing new: a notice with the same verb and text
 posted since the event happened (or within the last minute, for events
-without a timestamp of their own) stands for it.
+without a timestamp of their own) stands for it. A video session's start
+and end happened when its appointment entered in progress and completed
+(its history says when, and who caused it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from django.dispatch import receiver
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from booking.models import Appointment, Proposal
+from booking.models import Appointment, AppointmentEvent, Proposal
 from booking.states import AppointmentStatus
 from care.models import CareRelationship
 from consents.models import ConsentDocument, ConsentSignature, FormResponse
@@ -241,6 +243,43 @@ def notice_appointment_reminder_sent(sender, appointment_id, **kwargs):
         None,
         "appointment.reminder_sent",
         lambda a, c: _("Reminder sent for the session on %(when)s") % {"when": when_for_both(a.starts_at, c)},
+    )
+
+
+# --- Video sessions ---------------------------------------------------------------
+
+
+def _video_notice(appointment_id: int, *, verb: str, entered: str, word) -> Message | None:
+    """Post `word()` into the thread of the appointment's pair, once for the
+    moment the appointment entered the status `entered`: late news too (a
+    session ends after its booked end), unlike the booking notices."""
+    appointment = _appointment(appointment_id)
+    if appointment is None:
+        return None
+    conversation = conversation_for_pair(patient_id=appointment.patient_id, specialist_id=appointment.specialist_id)
+    if conversation is None:
+        return None
+    entry = (
+        AppointmentEvent.objects.filter(appointment=appointment, to_status=entered)
+        .order_by("-at", "-id")
+        .values("at", "actor_id")
+        .first()
+    ) or {"at": None, "actor_id": None}
+    return _post(conversation, verb=verb, text=_worded(word), caused_by=_user(entry["actor_id"]), since=entry["at"])
+
+
+@receiver(events.video_session_started, dispatch_uid="messaging.notice.video_started")
+def notice_video_session_started(sender, appointment_id, **kwargs):
+    return _video_notice(appointment_id, verb="video.started", entered=S.IN_PROGRESS, word=lambda: _("Session started"))
+
+
+@receiver(events.video_session_ended, dispatch_uid="messaging.notice.video_ended")
+def notice_video_session_ended(sender, appointment_id, duration_minutes=0, **kwargs):
+    return _video_notice(
+        appointment_id,
+        verb="video.ended",
+        entered=S.COMPLETED,
+        word=lambda: _("Session ended (%(minutes)d min)") % {"minutes": duration_minutes},
     )
 
 

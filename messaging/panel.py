@@ -1,6 +1,7 @@
-"""The care context beside a thread: the pair's next appointment and its
-readiness, an open proposal of times, and for the specialist the patient's
-basics. A fixed number of queries whatever the history of the pair."""
+"""The care context beside a thread: the pair's next appointment (or the
+one under way, with the way into its video room) and its readiness, an open
+proposal of times, and for the specialist the patient's basics. A fixed
+number of queries whatever the history of the pair."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +30,8 @@ UPCOMING_STATUSES = (
     AppointmentStatus.AWAITING_PAYMENT,
     AppointmentStatus.REQUESTED,
 )
+# Sessions that may be going on now: their room stays open until their end.
+CURRENT_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS)
 # Sessions booked, under way or over: what a follow-up follows.
 SESSION_STATUSES = (AppointmentStatus.CONFIRMED, AppointmentStatus.IN_PROGRESS, AppointmentStatus.COMPLETED)
 
@@ -55,16 +58,17 @@ class Panel:
 
 
 def next_appointment(conversation: Conversation) -> Appointment | None:
-    """The pair's next upcoming session, with its readiness set."""
+    """The pair's session going on now, else their next upcoming one, with
+    its readiness set."""
     relationship = conversation.relationship
+    now = timezone.now()
     appointment = (
         Appointment.objects.filter(
+            Q(status__in=UPCOMING_STATUSES, starts_at__gt=now) | Q(status__in=CURRENT_STATUSES, ends_at__gt=now),
             patient_id=relationship.patient_id,
             specialist_id=relationship.specialist_id,
-            status__in=UPCOMING_STATUSES,
-            starts_at__gt=timezone.now(),
         )
-        .select_related("specialist", "offering", "proposal")
+        .select_related("patient", "specialist__organization", "offering", "proposal")
         .order_by("starts_at", "pk")
         .first()
     )

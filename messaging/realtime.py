@@ -1,6 +1,6 @@
 """Talking to live connections through the channel layer: one group per
-conversation, one per user (their unread counts), one per session (signing
-out closes its sockets). Sends happen after
+conversation, one per user (their unread counts); core.sockets keeps one
+per session (signing out closes its sockets). Sends happen after
 commit; if the layer is down the message is still stored, and clients
 fetch what they missed when they reconnect."""
 
@@ -20,11 +20,6 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
-def session_group(session_key: str) -> str:
-    """Every socket of one signed-in session: they close when it ends."""
-    return f"session.{session_key}"
-
-
 def _send(group: str, event: dict) -> None:
     try:
         async_to_sync(get_channel_layer().group_send)(group, event)
@@ -38,7 +33,3 @@ def broadcast(conversation, event: dict) -> None:
 
 def tell_user(user_id: int, event: dict) -> None:
     _send(user_group(user_id), event)
-
-
-def end_session(session_key: str) -> None:
-    _send(session_group(session_key), {"type": "session.ended"})

@@ -1,8 +1,10 @@
 """Reads of messaging, already narrowed to what the user may see."""
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
+from booking.models import Appointment
 from care.models import CareRelationship
 from core.selectors import get_for_user
 
@@ -21,6 +23,31 @@ def conversation_get_for_user(*, user, public_id) -> Conversation:
         "relationship__patient", "relationship__specialist__user", "relationship__specialist__organization"
     )
     return get_for_user(queryset, public_id)
+
+
+def conversation_for_appointment(*, user, appointment_public_id) -> Conversation:
+    """The conversation of an appointment's pair, for its patient or its
+    specialist while their care lasts (the chat beside a video call); 404
+    for anyone else, and once care ended."""
+    appointment = get_for_user(
+        Appointment.objects.filter(Q(patient=user) | Q(specialist__user=user)).only(
+            "public_id", "patient_id", "specialist_id"
+        ),
+        appointment_public_id,
+    )
+    conversation = (
+        conversations_for(user)
+        .filter(
+            relationship__patient_id=appointment.patient_id,
+            relationship__specialist_id=appointment.specialist_id,
+            relationship__status=CareRelationship.Status.ACTIVE,
+        )
+        .select_related("relationship__patient", "relationship__specialist__user")
+        .first()
+    )
+    if conversation is None:
+        raise Http404
+    return conversation
 
 
 def conversation_open_between(*, patient, specialist) -> Conversation | None:

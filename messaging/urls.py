@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import panel_views, views
+from . import call_views, panel_views, views
 
 app_name = "messaging"
 
@@ -37,4 +37,10 @@ attachment_urls = [
     path("messages/attachments/<uuid:public_id>/", views.attachment_view, name="attachment"),
 ]
 
-urlpatterns = patient_urls + specialist_urls + attachment_urls
+# The thread beside a video call, by the appointment's public_id: for its
+# patient or its specialist, in whichever portal the room is.
+call_urls = [
+    path("messages/call/<uuid:public_id>/", call_views.call_chat_view, name="call-chat"),
+]
+
+urlpatterns = patient_urls + specialist_urls + attachment_urls + call_urls

@@ -177,7 +177,7 @@ def render_thread(request, conversation, portal, *, form=None, status=200, panel
             "care_ended": conversation.relationship.status == CareRelationship.Status.ENDED,
             "form": form or MessageForm(),
             "refused": status == 403,
-            "closed_text": _closed_text(conversation, portal),
+            "closed_text": closed_text(conversation, portal),
             "inbox_url_name": INBOX_URL[portal],
             "base_template": _base(portal),
         }
@@ -185,9 +185,10 @@ def render_thread(request, conversation, portal, *, form=None, status=200, panel
     return render(request, "messaging/thread.html", context, status=status)
 
 
-def _new_messages(request, conversation, portal):
+def new_messages(request, conversation, portal, *, poll_url: str = ""):
     """The poll: messages after `?after=` (all of the latest page when it is
-    empty), then the poller again, pointing past them."""
+    empty), then the poller again, pointing past them (at `poll_url`, by
+    default the thread)."""
     after = request.GET.get("after", "")
     if after:
         messages = messages_after(conversation, after=_message_in(conversation, after).created_at)
@@ -199,7 +200,7 @@ def _new_messages(request, conversation, portal):
         "conversation": conversation,
         "thread_messages": messages,
         "last_id": messages[-1].public_id if messages else after,
-        "thread_url": reverse(THREAD_URL[portal], args=[conversation.public_id]),
+        "thread_url": poll_url or reverse(THREAD_URL[portal], args=[conversation.public_id]),
         "seen_id": None,
         "other_name": _other_name(conversation, portal),
     }
@@ -246,7 +247,7 @@ def _post(request, conversation, portal):
     return response
 
 
-def _closed_text(conversation, portal) -> str:
+def closed_text(conversation, portal) -> str:
     return _("This conversation is read-only because your care with %(name)s ended.") % {
         "name": _other_name(conversation, portal)
     }
@@ -264,7 +265,7 @@ def open_thread_required(portal: Portal):
             if request.user.has_perm(POST, conversation):
                 return view(request, public_id, *args, **kwargs)
             if request.htmx:
-                response = HttpResponse(_closed_text(conversation, portal), status=403)
+                response = HttpResponse(closed_text(conversation, portal), status=403)
                 response["HX-Refresh"] = "true"
                 return response
             audit_read(request, conversation)
@@ -297,7 +298,7 @@ def _thread(request, public_id, portal: Portal):
     if request.method == "POST":
         return _post(request, conversation, portal)
     if "after" in request.GET:
-        return _new_messages(request, conversation, portal)
+        return new_messages(request, conversation, portal)
     return render_thread(request, conversation, portal)
 
 

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from core.meetings import join_link
 from core.portals import Portal, portal_required
 from core.returns import with_return
 from core.services import audit_read
@@ -426,14 +427,20 @@ def appointment_ics_view(request, public_id):
         raise Http404
     audit_read(request, appointment)
     url = request.build_absolute_uri(_appointment_url(appointment))
+    description = _("Details and changes: %(url)s") % {"url": url}
+    join = join_link(appointment, request.user)
+    join_url = request.build_absolute_uri(join.url) if join is not None else ""
+    if join_url:
+        description = _("Join the session: %(join)s") % {"join": join_url} + "\n\n" + description
     invite = appointment_invite(
         appointment,
         method="REQUEST",
         summary=_("Session with %(name)s") % {"name": appointment.specialist.display_name},
-        description=_("Details and changes: %(url)s") % {"url": url},
+        description=description,
         organizer_email=parseaddr(settings.DEFAULT_FROM_EMAIL)[1],
         attendee_email=request.user.email,
-        url=url,
+        url=join_url or url,
+        location=join_url,
     )
     response = HttpResponse(invite, content_type="text/calendar; charset=utf-8; method=REQUEST")
     filename = f"session-{to_zone(appointment.starts_at, request.user.timezone):%Y-%m-%d-%H%M}.ics"

@@ -1,5 +1,6 @@
 from django import template
 
+from core import meetings
 from core.money import Money
 from core.timeutils import format_date, format_date_range, format_datetime, format_time
 
@@ -45,3 +46,31 @@ def day_time(value, style: str = "") -> str:
 def clock(value) -> str:
     """`{{ appointment.starts_at|clock }}` → "09:00"."""
     return format_time(value) if value not in (None, "") else ""
+
+
+@register.simple_tag(takes_context=True)
+def join_link(context, appointment, user=None):
+    """`{% join_link appointment as join %}`: the session room of
+    `appointment` for the viewer (`user=` for someone else, in emails), a
+    `core.meetings.JoinLink` or None (no video, or not theirs)."""
+    if appointment is None:
+        return None
+    if user is None:
+        # An include `with … only` keeps the request on the context, not in it.
+        request = getattr(context, "request", None) or context.get("request")
+        user = getattr(request, "user", None)
+    return meetings.join_link(appointment, user)
+
+
+@register.filter
+def session_near(appointment) -> bool:
+    """`{% if appointment|session_near %}`: whether its room can be open or
+    opening soon (core.meetings.may_be_near), before asking for its link."""
+    return meetings.may_be_near(appointment.starts_at)
+
+
+@register.simple_tag
+def session_waiting(appointment) -> bool:
+    """`{% session_waiting appointment as waiting %}`: whether the patient
+    is in the session room, waiting to be let in (core.meetings)."""
+    return appointment is not None and meetings.waiting(appointment)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "care",
     "discovery",
     "messaging",
+    "video",
 ]
 
 MIDDLEWARE = [
@@ -110,6 +111,7 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "core.context_processors.portal_shell",
                 "messaging.context_processors.unread",
+                "video.context_processors.waiting",
                 "consents.context_processors.authoring",
                 "organizations.context_processors.brand",
             ],
@@ -326,6 +328,20 @@ else:
 EMAIL_OUTBOX_DIR = VAR_DIR / "outbox"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Daraport <no-reply@daraport.test>")
 MESSAGE_EMAIL_DELAY_MINUTES = env.int("MESSAGE_EMAIL_DELAY_MINUTES", default=15)  # unread message → one email
+
+# --- Video relay (STUN/TURN) ---------------------------------------------------
+# What video rooms hand to RTCPeerConnection (video.turn.ice_servers). Nothing
+# set: host candidates only, which is enough on one machine or one LAN.
+# TURN credentials are minted per person for TURN_TTL_SECONDS from
+# TURN_SECRET (or TURN_SECRET_FILE), the secret coturn shares as its
+# static-auth-secret; the page never carries a lasting password. coturn checks
+# the credential again on every new relay, and an ICE restart makes new ones:
+# the lifetime covers the longest room (a session, its early opening and grace,
+# and overrun) rather than a bare hour.
+VIDEO_STUN_URLS = env.list("VIDEO_STUN_URLS", default=[])  # e.g. stun:turn.example.org:3478
+VIDEO_TURN_URLS = env.list("VIDEO_TURN_URLS", default=[])  # e.g. turn:turn.example.org:3478?transport=udp
+TURN_SECRET = secret("TURN_SECRET", "")
+TURN_TTL_SECONDS = env.int("TURN_TTL_SECONDS", default=6 * 3600)
 
 # --- Logging ----------------------------------------------------------------
 LOGGING = {

@@ -7,7 +7,7 @@ defaults. SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL are required.
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, SECRET_KEY, env
+from .base import ALLOWED_HOSTS, DATABASE_URL, REDIS_URL, SECRET_KEY, TURN_SECRET, VIDEO_TURN_URLS, env
 
 if SECRET_KEY.startswith("embedded-") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) to a long random value.")
@@ -17,6 +17,12 @@ if "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to your domain names, not '*'.")
 if not DATABASE_URL or not REDIS_URL:
     raise ImproperlyConfigured("Production needs DATABASE_URL and REDIS_URL.")
+if VIDEO_TURN_URLS and not TURN_SECRET:
+    # Without it rooms would get no TURN credentials and calls between
+    # networks that need the relay would fail with no hint why.
+    raise ImproperlyConfigured(
+        "VIDEO_TURN_URLS is set: set TURN_SECRET (or TURN_SECRET_FILE) to coturn's static-auth-secret."
+    )
 
 DEBUG = False
 DEMO_MODE = False

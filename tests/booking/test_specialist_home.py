@@ -172,10 +172,10 @@ def test_the_home_costs_the_same_queries_however_busy_the_week(
         assert client.get(HOME).status_code == 200
 
 
-# Session and user, the header (roles, brand, notification and message
-# counts, "Forms & consents"), the next-step cards and the sections with one
-# readiness resolution.
-QUERIES = 34
+# Session and user, the header (roles, brand, notification, message and
+# waiting-room counts, "Forms & consents"), the next-step cards and the
+# sections with one readiness resolution.
+QUERIES = 35
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ import re
 from datetime import time, timedelta
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import Client
@@ -20,6 +21,8 @@ from messaging.models import Conversation, Message
 from organizations.models import Membership, Organization, TermsDocument
 from organizations.selectors import terms_pending_for_user
 from specialists.models import SpecialistProfile
+from video import demo as video_demo
+from video.models import VideoSession
 
 pytestmark = pytest.mark.django_db
 
@@ -129,11 +132,63 @@ def test_demo_dates_are_relative_to_the_moment_of_seeding(demo_settings):
     assert now - timedelta(days=25) < past.starts_at < now - timedelta(days=20)
     local = to_zone(past.starts_at, past.specialist.user.timezone)
     assert local.weekday() < 5 and 9 <= local.hour < 17  # within Sam's working hours
-    [booked] = alex.filter(status=AppointmentStatus.CONFIRMED)
+    # One session starting as the demo starts, its video room open already.
+    [starting] = alex.filter(status=AppointmentStatus.CONFIRMED, starts_at__lte=now + timedelta(hours=1))
+    assert now < starting.starts_at <= now + timedelta(minutes=10)
+    [booked] = alex.filter(status=AppointmentStatus.CONFIRMED, starts_at__gt=now + timedelta(hours=1))
     assert now < booked.starts_at < now + timedelta(days=14)
     # On a day and at a time of day his intake asks for: Tuesday or Thursday evenings, in Lisbon.
     local = to_zone(booked.starts_at, "Europe/Lisbon")
     assert local.strftime("%a") in {"Tue", "Thu"} and local.hour >= 18
+
+
+def test_every_seeding_leaves_the_demo_patient_a_session_about_to_start(demo_settings):
+    """`make run` seeds on every start: whenever it is, Alex's session with
+    Sam starts within minutes (its video room already open), and one only."""
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    def starting():
+        now = timezone.now()
+        return list(
+            Appointment.objects.filter(
+                patient__email="patient@demo.daraport.test",
+                specialist__user__email=SAM,
+                status=AppointmentStatus.CONFIRMED,
+                starts_at__gt=now,
+                starts_at__lte=now + timedelta(hours=1),
+            )
+        )
+
+    [now_session] = starting()
+    # Its room is open: the demo patient's home leads straight into it.
+    client = Client()
+    client.force_login(User.objects.get(email="patient@demo.daraport.test"))
+    home = client.get(reverse("core:patient-home")).content.decode()
+    assert f'href="{reverse("video:room", args=[now_session.public_id])}"' in home and "Join session" in home
+    with time_machine.travel(timezone.now() + timedelta(hours=3)):
+        call_command("seed_demo")
+        # Five minutes ahead, or the next free quarter hour in Sam's day.
+        [fresh] = starting()
+        assert fresh.starts_at <= timezone.now() + timedelta(minutes=5 + 45)
+
+
+def test_the_demo_patients_past_session_took_place_in_the_video_room(demo_settings):
+    """video/demo.py: Alex's past session with Sam has its room's history,
+    48 minutes long, the patient in first; seeding again changes nothing."""
+    call_command("seed_demo")
+    video_demo.seed()
+    past = Appointment.objects.get(
+        patient__email="patient@demo.daraport.test", specialist__user__email=SAM, status=AppointmentStatus.COMPLETED
+    )
+    session = VideoSession.objects.get(appointment=past)
+    assert session.ended_at - session.started_at == timedelta(minutes=48)
+    assert session.end_reason == VideoSession.EndReason.COMPLETED_BY_SPECIALIST
+    assert session.ended_by.email == SAM
+    stays = list(session.participations.order_by("joined_at").values_list("role", "left_at"))
+    assert stays == [("patient", session.ended_at), ("specialist", session.ended_at)]
+    assert video_demo.seed() == []
+    assert session.participations.count() == 2
 
 
 def test_the_demo_shows_the_consents_first_detour_and_says_only_what_exists(demo_settings):

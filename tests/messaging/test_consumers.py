@@ -20,6 +20,7 @@ from django.utils import timezone
 from guardian.shortcuts import remove_perm
 
 from care.services import care_relationship_end, care_relationship_start
+from core import sockets
 from core.models import AuditLog
 from core.sessions import SESSION_SEEN_KEY, session_load
 from daraport.asgi import application
@@ -133,7 +134,7 @@ async def signed_out(communicator, timeout: float = TIMEOUT) -> bool:
     """Whether the server said the session ended, then closed with 4401."""
     frame = await communicator.receive_json_from(timeout=timeout)
     closed = await communicator.receive_output(timeout=timeout)
-    return frame == {"type": "signed_out"} and closed == {"type": "websocket.close", "code": consumers.SIGNED_OUT}
+    return frame == {"type": "signed_out"} and closed == {"type": "websocket.close", "code": sockets.SIGNED_OUT}
 
 
 @pytest.fixture
@@ -436,7 +437,7 @@ def test_a_session_store_hiccup_keeps_the_socket_and_it_is_checked_again(pair, s
             raise ConnectionError("session store down")
         return session_load(session_key)
 
-    monkeypatch.setattr(consumers, "session_load", unreachable_once)
+    monkeypatch.setattr(sockets, "session_load", unreachable_once)
 
     async def scenario():
         thread = await connected(socket(thread_path(conversation), patient))
@@ -463,7 +464,7 @@ def test_an_idle_patients_socket_closes_at_the_idle_limit(pair, settings):
 
 def test_typing_keeps_the_session_alive_past_the_idle_limit(pair, settings, monkeypatch):
     settings.SESSION_IDLE_TIMEOUT_PATIENT, settings.SESSION_CHECK_SECONDS = 1, 0.2
-    monkeypatch.setattr(consumers, "SEEN_WRITE_EVERY", 0)
+    monkeypatch.setattr(sockets, "SEEN_WRITE_EVERY", 0)
     relationship, conversation = pair
     patient = relationship.patient
     log_in(patient)  # the idle clock starts now

@@ -11,8 +11,9 @@ from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 
 from care.services import care_relationship_start
+from core import sockets
 from daraport.asgi import application
-from messaging import consumers, services
+from messaging import services
 from messaging.models import Message
 from messaging.services import messages
 from tests.accounts.factories import UserFactory
@@ -34,7 +35,7 @@ def patient_thread():
 
 @pytest.fixture(autouse=True)
 def _no_outage_logged_yet(monkeypatch):
-    monkeypatch.setattr(consumers, "_layer_down", False)
+    monkeypatch.setattr(sockets, "_layer_down", False)
 
 
 @pytest.mark.parametrize(
@@ -59,9 +60,9 @@ def test_with_the_channel_layer_down_sockets_are_refused_cleanly_and_it_is_logge
             assert not accepted  # a refused handshake, not an error: the page polls instead
             await communicator.wait(TIMEOUT)  # the application ended without raising
 
-    with caplog.at_level(logging.WARNING, logger="messaging.consumers"):
+    with caplog.at_level(logging.WARNING, logger="core.sockets"):
         run(scenario)
-    down = [record for record in caplog.records if record.name == "messaging.consumers"]
+    down = [record for record in caplog.records if record.name == "core.sockets"]
     assert len(down) == 1
     assert "channel layer" in down[0].getMessage()
 
@@ -84,11 +85,11 @@ def test_once_the_layer_is_back_sockets_connect_and_a_new_outage_is_logged_again
 
         run(scenario)
 
-    with caplog.at_level(logging.WARNING, logger="messaging.consumers"):
+    with caplog.at_level(logging.WARNING, logger="core.sockets"):
         for layers, expected in ((down, False), (up, True), (down, False)):
             settings.CHANNEL_LAYERS = layers
             attempt(expected=expected)
-    assert len([r for r in caplog.records if r.name == "messaging.consumers"]) == 2
+    assert len([r for r in caplog.records if r.name == "core.sockets"]) == 2
 
 
 def test_a_sender_over_the_message_limit_gets_an_error_frame_and_nothing_is_stored(patient_thread):

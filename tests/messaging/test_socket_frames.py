@@ -16,6 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from care.services import care_relationship_start
+from core import sockets
 from core.timeutils import INPUT_RANGE
 from messaging import consumers, frames, selectors, services
 from messaging.models import Message
@@ -131,7 +132,7 @@ def test_a_frame_over_the_size_limit_closes_the_socket_unread(pair):
         await communicator.send_json_to({"type": "message", "text": "x" * frames.MAX_FRAME, "client_id": CLIENT_ID})
         assert await communicator.receive_output(timeout=TIMEOUT) == {
             "type": "websocket.close",
-            "code": consumers.TOO_LARGE,
+            "code": sockets.TOO_LARGE,
         }
         await communicator.disconnect()
         assert not leftover_tasks(before)
@@ -145,13 +146,13 @@ def test_bad_frame_after_bad_frame_closes_the_socket(pair):
 
     async def scenario():
         communicator = await connected(socket(thread_path(conversation), relationship.patient))
-        for _ in range(consumers.MAX_BAD_FRAMES):
+        for _ in range(sockets.MAX_BAD_FRAMES):
             await communicator.send_to('{"type": []}')
             await receive(communicator, "error")
         await communicator.send_to('{"type": []}')
         assert await communicator.receive_output(timeout=TIMEOUT) == {
             "type": "websocket.close",
-            "code": consumers.BAD_FRAMES,
+            "code": sockets.BAD_FRAMES,
         }
         await communicator.disconnect()
 
@@ -163,7 +164,7 @@ def test_good_frames_between_bad_ones_keep_the_socket_open(pair):
 
     async def scenario():
         communicator = await connected(socket(thread_path(conversation), relationship.patient))
-        for _ in range(consumers.MAX_BAD_FRAMES * 2):
+        for _ in range(sockets.MAX_BAD_FRAMES * 2):
             await communicator.send_to('{"type": []}')
             await receive(communicator, "error")
             assert await still_answers(communicator)

@@ -214,7 +214,7 @@ def test_the_poll_returns_only_newer_messages_and_a_new_poller(client, patient, 
     first = backdate(post(conversation, patient, "Earlier one"), 2)
     client.force_login(patient)
     page = client.get(thread_url(conversation)).content.decode()
-    assert 'hx-trigger="every 10s"' in page and str(first.public_id) in page
+    assert 'hx-trigger="every 10s, message-sent"' in page and str(first.public_id) in page
     newer = post(conversation, specialist.user, "A new reply")
     response = client.get(f"{thread_url(conversation)}?after={first.public_id}", HTTP_HX_REQUEST="true")
     fragment = response.content.decode()

@@ -141,6 +141,8 @@ PAGES = [
     SweepPage(PATIENT, "ask-for-times", _url("booking:availability-request", lambda w: w.sam.slug)),
     SweepPage(PATIENT, "appointments", "/patient/appointments/"),
     SweepPage(PATIENT, "appointment", _url("booking:patient-appointment", lambda w: w.patient_appointment.public_id)),
+    # Its session room before it opens (the open room has browser tests of its own).
+    SweepPage(PATIENT, "session-room-closed", _url("video:room", lambda w: w.patient_appointment.public_id)),
     SweepPage(PATIENT, "proposal", _url("booking:patient-proposal", lambda w: w.patient_proposal.public_id)),
     SweepPage(PATIENT, "consent-step", lambda w: w.consent_step),
     SweepPage(PATIENT, "form-step", lambda w: w.form_step),
@@ -182,6 +184,7 @@ PAGES = [
         _url("messaging:specialist-propose", lambda w: w.specialist_conversation.public_id),
     ),
     SweepPage(SPECIALIST, "notifications", "/specialist/notifications/"),
+    SweepPage(SPECIALIST, "waiting-room", "/specialist/waiting/"),
     SweepPage(ORG, "home", _org("organizations:home")),
     SweepPage(ORG, "specialists", _org("specialists:org-specialists")),
     SweepPage(
@@ -190,6 +193,7 @@ PAGES = [
     SweepPage(ORG, "programs", _org("organizations:programs")),
     SweepPage(ORG, "program", _org("organizations:program", lambda w: w.program.public_id)),
     SweepPage(ORG, "booking-policy", _org("booking:org-policy")),
+    SweepPage(ORG, "video-settings", _org("video:org-settings")),
     SweepPage(ORG, "readiness", _org("booking:org-readiness")),
     SweepPage(ORG, "consents", _org("consents:org-author-home")),
     SweepPage(ORG, "document-new", _org("consents:org-author-document-create")),
