@@ -65,8 +65,8 @@ def main() -> None:
             print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
         # 1,000 specialists; their next free times; the slot engine; booking;
         # signing up with a known and a new email; 200 live chat clients
-        # (PostgreSQL and Redis only)
-        from bench import booking, directory, matching, next_available, signup, slots
+        # (PostgreSQL and Redis only); video calls between two Chromiums
+        from bench import booking, directory, matching, next_available, signup, slots, video
         from bench import messaging as live_messaging
 
         directory.run(rounds=ROUNDS)
@@ -76,6 +76,7 @@ def main() -> None:
         booking.run(rounds=ROUNDS)
         signup.run()
         live_messaging.run()
+        video.run()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
