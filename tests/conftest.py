@@ -83,3 +83,12 @@ def personas(org, other_org):
         "other_org_admin": member(other_org, Membership.Role.ADMIN, staff=True),
         "affiliate": member(org, Membership.Role.AFFILIATE),
     }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests last (after pytest-django's own ordering, kept within
+    each group): Playwright's sync API leaves its event loop running on the
+    main thread for the rest of the session, where `asyncio.run` and
+    `async_to_sync` in a later test would refuse to start."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
