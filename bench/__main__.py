@@ -64,9 +64,10 @@ def main() -> None:
             p50, p95, queries = measure(client, path)
             print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
         # 1,000 specialists; their next free times; the slot engine; booking;
-        # signing up with a known and a new email; 200 live chat clients
-        # (PostgreSQL and Redis only); video calls between two Chromiums
-        from bench import booking, directory, matching, next_available, signup, slots, video
+        # paying for it and the provider's webhooks; signing up with a known
+        # and a new email; 200 live chat clients (PostgreSQL and Redis only);
+        # video calls between two Chromiums
+        from bench import booking, directory, matching, next_available, payments, signup, slots, video
         from bench import messaging as live_messaging
 
         directory.run(rounds=ROUNDS)
@@ -74,6 +75,7 @@ def main() -> None:
         next_available.run(rounds=ROUNDS)
         slots.run(rounds=ROUNDS)
         booking.run(rounds=ROUNDS)
+        payments.run(rounds=ROUNDS)
         signup.run()
         live_messaging.run()
         video.run()

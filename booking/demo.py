@@ -54,6 +54,8 @@ PATIENTS = [
     ("tomas.ferreira@patients.demo.daraport.test", "Tomás Ferreira", "America/Sao_Paulo"),
 ]
 
+# A patient back after a first session, with nothing booked since.
+RETURNING_PATIENT = ("noor.haddad@patients.demo.daraport.test", "Noor Haddad", "Europe/Amsterdam")
 # Weekly patterns (weekday, from, until), spread over the demo specialists.
 MORNINGS = [(day, time(9), time(13)) for day in range(5)]
 OFFICE = [(day, start, end) for day in range(5) for start, end in ((time(9), time(12, 30)), (time(13, 30), time(17)))]
@@ -94,7 +96,8 @@ def _accept_current_terms(org: Organization) -> None:
     accepted the versions in force (organizations/demo.py does the same for
     the four demo logins)."""
     documents = terms_current_for_organization(organization=org)
-    for user in get_user_model().objects.filter(email__in=[email for email, _name, _zone in PATIENTS]):
+    emails = [email for email, _name, _zone in [*PATIENTS, RETURNING_PATIENT]]
+    for user in get_user_model().objects.filter(email__in=emails):
         terms_accept(user=user, documents=documents, ip_address=None, user_agent="seed_demo")
 
 
@@ -194,6 +197,17 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
     # (discovery/demo.py): Sam works those evenings until 20:00 his time.
     _booked(alex, follow_up, _free(follow_up, after_days=2, from_hour=19))
 
+    # Noor: one session ten days ago and nothing booked since, so her pages
+    # offer "Book your next session" and Sam's "Propose next session".
+    noor = _demo_patient(org, *RETURNING_PATIENT)
+    noor_day = timezone.now().date() - timedelta(days=10)
+    noor_day -= timedelta(days=max(0, noor_day.weekday() - 4))
+    noor_start = datetime.combine(noor_day, time(11), tzinfo=ZoneInfo(sam.user.timezone))
+    noor_past = services.appointment_create(
+        patient=noor, offering=initial, starts_at=noor_start, status=AppointmentStatus.CONFIRMED, by=noor
+    )
+    services.appointment_transition(appointment=noor_past, to=AppointmentStatus.COMPLETED, by=sam.user)
+
     # Priya: booked this week, and moved once (the history shows the move).
     # The move waits for the booking's commit, as it would a day later: the
     # thread's "Session confirmed" notice, posted then, reads the original time.
@@ -254,6 +268,7 @@ def _bookings(org: Organization, sam: SpecialistProfile) -> list[str]:
         by=other.user,
     )
     return [
+        f"{RETURNING_PATIENT[0]}: a session ten days ago and none booked since: her home offers the next one",
         f"{SAM}: booked sessions, a time request and an availability request waiting at /specialist/appointments/",
         f"{ALEX}: a booked session and times proposed by {other.display_name} at /patient/appointments/",
     ]

@@ -243,7 +243,7 @@ class Proposal(BaseModel):
     def asks_payment_first(self) -> bool:
         """Payment comes before confirmation: asked for, and possible (an
         organization that cannot take payments books an accepted time at once)."""
-        return self.payment_required and payments_available_for(self.specialist.organization)
+        return self.payment_required and payments_available_for(self.specialist)
 
 
 class Appointment(BaseModel):
@@ -300,7 +300,7 @@ class Appointment(BaseModel):
     @property
     def can_pay_online(self) -> bool:
         """Whether the patient has a way to pay for it here (`core.payments`)."""
-        return payments_available_for(self.specialist.organization)
+        return payments_available_for(self.specialist)
 
 
 class AppointmentEvent(models.Model):

@@ -1,16 +1,19 @@
 """Booking's cards on the patient home: a time held and not confirmed yet,
 a proposal to answer, a payment due, a time or other times asked for and
 not answered yet, or the next session (with its video room: "Join session"
-first of all once it is open, the time it opens when that is near)."""
+first of all once it is open, the time it opens when that is near); and
+after a completed session, booking the next one."""
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import meetings, nextsteps
 from core.nextsteps import NextStep
+from core.payments import pay_url
 from core.portals import Portal
-from core.timeutils import format_short, format_time
+from core.timeutils import format_date, format_short, format_time
 
+from .followup import follow_up_latest_for_patient
 from .selectors_patient import patient_next_items
 
 JOIN_PRIORITY = 5  # the session room is open: nothing else comes first
@@ -19,6 +22,7 @@ PROPOSAL_PRIORITY = 10  # someone waits for an answer, and the times run out
 PAYMENT_PRIORITY = 12
 REQUESTED_PRIORITY = 13  # the answer decides what comes next
 NEXT_SESSION_PRIORITY = 14  # above discovery's "your specialist" card
+FOLLOW_UP_PRIORITY = 14  # no session ahead with them: the next one, as above
 ASKED_PRIORITY = 16  # above the intake: an ask is under way
 
 
@@ -33,11 +37,12 @@ def _payment_step(payment, zone: str) -> NextStep:
         "name": payment.specialist.display_name,
     }
     if payment.can_pay_online:
+        pay = pay_url(payment)
         return NextStep(
             title=_("Payment due for your session on %(when)s") % values,
             body=_("Please pay by %(until)s to confirm it with %(name)s.") % values,
-            url=reverse("booking:patient-appointment", args=[payment.public_id]),
-            cta=_("View details"),
+            url=pay or reverse("booking:patient-appointment", args=[payment.public_id]),
+            cta=_("Pay now") if pay else _("View details"),
             priority=PAYMENT_PRIORITY,
         )
     # Booked before payments were possible: say so, and who can help.
@@ -135,5 +140,30 @@ def patient_steps(*, user, **context):
         )
 
 
+def follow_up_steps(*, user, **context):
+    """Book the next session of the same service, after the most recent
+    completed session (`booking.followup` says when that makes sense)."""
+    follow_up = follow_up_latest_for_patient(patient=user)
+    if follow_up is None:
+        return
+    values = {
+        "name": follow_up.specialist.display_name,
+        "offering": follow_up.offering.name,
+        "day": format_date(follow_up.session.starts_at, zone_name=user.timezone),
+    }
+    if follow_up.is_on_request:
+        body = _("Your last session, %(offering)s, was on %(day)s. Ask for a time for the next one.") % values
+    else:
+        body = _("Your last session, %(offering)s, was on %(day)s. Pick a time for the next one.") % values
+    yield NextStep(
+        title=_("Book your next session with %(name)s") % values,
+        body=body,
+        url=follow_up.book_url,
+        cta=_("Book your next session"),
+        priority=FOLLOW_UP_PRIORITY,
+    )
+
+
 def register():
     nextsteps.register(Portal.PATIENT, patient_steps)
+    nextsteps.register(Portal.PATIENT, follow_up_steps)

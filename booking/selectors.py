@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import reduce
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
@@ -123,6 +125,22 @@ def patients_of_specialist(specialist) -> QuerySet:
     for source in _patient_sources:
         linked |= Q(pk__in=source(specialist))
     return get_user_model().objects.filter(linked, is_active=True).distinct().order_by("full_name", "email")
+
+
+def specialist_ids_linked_to(*, patient, specialists) -> set[int]:
+    """Which of `specialists` the apps above booking link `patient` to now
+    (care: an active care relationship, not an ended one). Booking alone
+    cannot tell, so with no source registered it is none of them. One
+    query, however many specialists."""
+    patients = get_user_model().objects.filter(pk=patient.pk)
+    linked = [
+        Q(Exists(patients.filter(pk__in=source(specialist))), pk=specialist.pk)
+        for specialist in specialists
+        for source in _patient_sources
+    ]
+    if not linked:
+        return set()
+    return set(SpecialistProfile.objects.filter(reduce(operator.or_, linked)).values_list("pk", flat=True))
 
 
 # --- The slot engine's inputs, for one specialist or a directory page --------

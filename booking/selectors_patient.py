@@ -100,6 +100,14 @@ def bookable_specialist_get(*, patient, slug: str) -> SpecialistProfile:
     return profile
 
 
+def bookable_specialist_ids(*, patient, specialist_ids) -> set[int]:
+    """Which of `specialist_ids` `patient` may book again: their profile is
+    visible to the patient (`bookable_offering_get`'s rule for someone
+    who has booked them before). Two queries, three within a program."""
+    profiles = _visible_specialists(viewer=patient).filter(pk__in=specialist_ids)
+    return set(profiles.values_list("pk", flat=True))
+
+
 def bookable_specialist_name(*, offering_public_id=None, slug: str | None = None) -> str:
     """The public name of the specialist behind a booking address (an
     offering's id or a profile's slug), "" when nobody may book them: the

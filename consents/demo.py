@@ -211,8 +211,10 @@ def _patients_progress(sam: SpecialistProfile) -> None:
         "alex": {"hopes": "Sleep better and worry less.", "before": "yes", "stress": "6", "contact": "Email"},
     }
     phq9 = {f"phq{n}": answer for n, answer in enumerate(["Several days"] * 5 + ["More than half the days"] * 4, 1)}
+    # Priya is in the employer program (payments/demo.py), which asks for GAD-7 too.
+    gad7 = {f"gad{n}": answer for n, answer in enumerate(["Several days"] * 4 + ["Not at all"] * 3, 1)}
     for item in requirements_for(priya).pending:
-        raw = answers["priya"] if item.title == "Getting to know you" else phq9
+        raw = {"Getting to know you": answers["priya"], "GAD-7 (anxiety screening)": gad7}.get(item.title, phq9)
         services.form_submit(patient=priya, version=item.version, specialist=item.specialist, raw_answers=raw)
     for item in requirements_for(alex).pending:
         if item.title == "Getting to know you" and item.specialist == sam:

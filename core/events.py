@@ -60,6 +60,10 @@ appointment_reminder_sent = Signal()  # appointment_id: a reminder of the sessio
 video_session_started = Signal()  # appointment_id
 video_session_ended = Signal()  # appointment_id, duration_minutes
 
+# payments
+payment_received = Signal()  # payment_id, appointment_id: a charge settled
+refund_sent = Signal()  # refund_id, appointment_id: the provider sent a refund
+
 # consents
 consent_signed = Signal()  # signature_id, patient_id
 form_submitted = Signal()  # response_id

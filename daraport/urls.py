@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("consents.urls")),
     path("", include("messaging.urls")),
     path("", include("video.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

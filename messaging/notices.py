@@ -283,6 +283,43 @@ def notice_video_session_ended(sender, appointment_id, duration_minutes=0, **kwa
     )
 
 
+# --- Payments -------------------------------------------------------------------
+
+
+def _payment_notice(appointment_id: int, *, verb: str, caused_by_patient: bool, word) -> Message | None:
+    """Post `word(appointment, conversation)` into the pair's thread, also
+    for a session already over (paid afterwards, refunded after a no-show)."""
+    appointment = _appointment(appointment_id)
+    if appointment is None:
+        return None
+    conversation = conversation_for_pair(patient_id=appointment.patient_id, specialist_id=appointment.specialist_id)
+    if conversation is None:
+        return None
+    text = _worded(lambda: word(appointment, conversation))
+    caused_by = conversation.relationship.patient if caused_by_patient else None
+    return _post(conversation, verb=verb, text=text, caused_by=caused_by)
+
+
+@receiver(events.payment_received, dispatch_uid="messaging.notice.payment_received")
+def notice_payment_received(sender, appointment_id, **kwargs):
+    return _payment_notice(
+        appointment_id,
+        verb="payment.received",
+        caused_by_patient=True,
+        word=lambda a, c: _("Payment received for the session on %(when)s") % {"when": when_for_both(a.starts_at, c)},
+    )
+
+
+@receiver(events.refund_sent, dispatch_uid="messaging.notice.refund_sent")
+def notice_refund_sent(sender, appointment_id, **kwargs):
+    return _payment_notice(
+        appointment_id,
+        verb="payment.refunded",
+        caused_by_patient=False,
+        word=lambda a, c: _("Refund sent for the session on %(when)s") % {"when": when_for_both(a.starts_at, c)},
+    )
+
+
 # --- Consents and forms ----------------------------------------------------------
 
 

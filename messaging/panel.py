@@ -1,7 +1,8 @@
 """The care context beside a thread: the pair's next appointment (or the
 one under way, with the way into its video room) and its readiness, an open
-proposal of times, and for the specialist the patient's basics. A fixed
-number of queries whatever the history of the pair."""
+proposal of times, for the patient the next session to book after a
+completed one, and for the specialist the patient's basics. A fixed number
+of queries whatever the history of the pair."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from booking.followup import FollowUp, follow_ups_for_patient
 from booking.models import Appointment, Proposal
 from booking.readiness import booking_blockers, readiness_annotate
 from booking.states import AppointmentStatus
@@ -53,6 +55,12 @@ class Panel:
     hold: Appointment | None = None
     hold_blockers: list = field(default_factory=list)
     hold_complete_url: str = ""
+    # The patient's side only: after a completed session, the next one to
+    # book (`booking.followup`), and where that starts: the times in this
+    # panel for a service booked straight away, the booking page's request
+    # of a time for one booked on request (this panel books only the former).
+    follow_up: FollowUp | None = None
+    follow_up_url: str = ""
     # When the pair's care ended: the panel then only looks back.
     ended_at: datetime | None = None
 
@@ -198,4 +206,12 @@ def panel_for(conversation: Conversation, *, for_specialist: bool) -> Panel:
         if panel.hold is not None:
             panel.hold_blockers = booking_blockers(patient=relationship.patient, offering=panel.hold.offering)
             panel.hold_complete_url = complete_first_url(conversation, hold=panel.hold)
+        follow_ups = follow_ups_for_patient(patient=relationship.patient, specialist=relationship.specialist)
+        panel.follow_up = follow_ups.get(relationship.specialist_id)
+        if panel.follow_up is not None:
+            panel.follow_up_url = (
+                panel.follow_up.book_url
+                if panel.follow_up.is_on_request
+                else follow_up_url(conversation, offering=panel.follow_up.offering)
+            )
     return panel

@@ -122,7 +122,7 @@ def _proposal_form(request, conversation):
         request.POST if request.method == "POST" else None,
         patients=[],
         offerings=offerings,
-        organization=relationship.specialist.organization,
+        specialist=relationship.specialist,
         zone_name=request.user.timezone,
         now=timezone.now(),
         fixed_patient=relationship.patient,

@@ -351,7 +351,7 @@ def test_the_proposal_form_never_fails_on_any_dates_and_times(data):
         data,
         patients=[],
         offerings=Offering.objects.none(),
-        organization=None,
+        specialist=None,
         zone_name="Pacific/Pago_Pago",
         now=timezone.now(),
     )

@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from core.payments import payments_available_for
+from core.payments import paid_before_session, payments_available_for
 from core.timeutils import format_short, validate_date_in_range
 from specialists.models import Offering
 
@@ -101,7 +101,7 @@ class ProposalForm(forms.Form):
     them is refused with the same message as an empty choice, so a forged id
     says nothing about whether that person exists. With `fixed_patient` (an
     answer to an availability request) there is no patient field at all.
-    "Payment required" is there only where `organization` can take payments
+    "Payment required" is there only where `specialist` can take payments
     (`core.payments`); elsewhere a posted one is ignored.
     """
 
@@ -137,11 +137,14 @@ class ProposalForm(forms.Form):
     )
 
     def __init__(
-        self, *args, patients, offerings, organization, zone_name: str, now: datetime, fixed_patient=None, **kwargs
+        self, *args, patients, offerings, specialist, zone_name: str, now: datetime, fixed_patient=None, **kwargs
     ):
         super().__init__(*args, **kwargs)
-        if not payments_available_for(organization):
+        if not payments_available_for(specialist):
             del self.fields["payment_required"]
+        else:  # ticked where the organization has the service paid before the session
+            chosen = next((o for o in offerings if o.public_id == self.initial.get("offering")), None)
+            self.fields["payment_required"].initial = chosen is not None and paid_before_session(chosen)
         self.zone_name = zone_name
         self.now = now
         self.fixed_patient = fixed_patient

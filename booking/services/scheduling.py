@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core import events
-from core.payments import payments_available_for
+from core.payments import payment_due_before_confirmation, payments_available_for
 from core.services import journey_event_record
 from specialists.models import Offering, SpecialistProfile
 
@@ -44,6 +44,8 @@ S = AppointmentStatus
 HOLD_MINUTES = 10
 # A booking that waits for payment lapses after this, or at its start if sooner.
 PAYMENT_WINDOW = timedelta(hours=24)
+# A self-booking paid at booking keeps its time this long on the payment page.
+PAY_AT_BOOKING_WINDOW = timedelta(minutes=15)
 MAX_PROPOSED_TIMES = 5
 MAX_REQUEST_WINDOWS = 3
 NOTE_MAX_LENGTH = 2000
@@ -158,7 +160,9 @@ def appointment_hold(*, patient, offering: Offering, starts_at: datetime, now: d
 def appointment_hold_confirm(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
     """The patient confirms their hold: the session is booked, unless a
     consent or form due before booking is still missing (`not_ready`; the
-    hold stays, to be confirmed once it is done)."""
+    hold stays, to be confirmed once it is done). Where it is paid at
+    booking (`core.payments`) it waits for the payment instead, its time
+    kept a little longer while the patient pays; the payment confirms it."""
     now = now or timezone.now()
     _require_status(appointment, {S.HELD}, _("This time is no longer held for you. Please pick a time again."))
     if appointment.expires_at <= now:
@@ -169,6 +173,9 @@ def appointment_hold_confirm(*, appointment: Appointment, by, now: datetime | No
             params={"minutes": HOLD_MINUTES},
         )
     _require_ready(patient=appointment.patient, offering=appointment.offering)
+    if payment_due_before_confirmation(appointment):
+        deadline = min(now + PAY_AT_BOOKING_WINDOW, appointment.starts_at)
+        return appointment_transition(appointment=appointment, to=S.AWAITING_PAYMENT, by=by, expires_at=deadline)
     return appointment_transition(appointment=appointment, to=S.CONFIRMED, by=by)
 
 
@@ -199,12 +206,16 @@ def appointment_request(*, patient, offering: Offering, starts_at: datetime, now
 
 
 def appointment_request_accept(*, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
-    """The specialist accepts a requested time: booked, or refused with
+    """The specialist accepts a requested time: booked (or, where it is paid
+    before the session, waiting for the payment), or refused with
     `SlotTaken` if another booking holds it by now."""
     now = now or timezone.now()
     _require_status(appointment, {S.REQUESTED}, _("This request has already been answered."))
     if appointment.starts_at <= now:
         raise ValidationError(_("This time has already passed. Please propose other times instead."), code="past")
+    if payment_due_before_confirmation(appointment):
+        deadline = min(now + PAYMENT_WINDOW, appointment.starts_at)
+        return appointment_transition(appointment=appointment, to=S.AWAITING_PAYMENT, by=by, expires_at=deadline)
     return appointment_transition(appointment=appointment, to=S.CONFIRMED, by=by)
 
 
@@ -282,14 +293,14 @@ def proposal_create(
     A specialist may propose outside their weekly hours (that is the point
     of a proposal), but not in the past, not overlapping each other and not
     over another booking (`SlotTaken`). Payment can be required only where
-    the organization can take it (`core.payments`).
+    the specialist's billing can take it (`core.payments`).
     """
     now = now or timezone.now()
     times = sorted(set(starts_at))
     note = (note or "").strip()
     if offering.specialist_id != specialist.pk or not offering.is_active:
         raise ValidationError(_("Please choose one of your active services."), code="offering")
-    if payment_required and not payments_available_for(specialist.organization):
+    if payment_required and not payments_available_for(specialist):
         raise ValidationError(
             _("Online payment is not available yet, so payment cannot be required before confirmation."),
             code="payments_unavailable",
@@ -339,8 +350,8 @@ def proposal_create(
 
 def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: datetime | None = None) -> Appointment:
     """The patient accepts one proposed time; the others are released. With
-    payment required (and possible: `Proposal.asks_payment_first`) it waits
-    for payment, else it is booked. A proposal that asked for payment
+    payment required (and due: possible, not covered by a program, not
+    free; `core.payments`) it waits for payment, else it is booked. A proposal that asked for payment
     before payments were possible is booked at once: waiting for a payment
     nobody can make would only let the time lapse. Refused (`not_ready`)
     while a consent or form due before booking is missing, as a hold is:
@@ -357,7 +368,7 @@ def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: da
         _require_ready(patient=proposal.patient, offering=proposal.offering)
         for other in proposal.appointments.filter(status=S.PROPOSED).exclude(pk=appointment.pk):
             appointment_transition(appointment=other, to=S.DECLINED, by=by, reason="Another time was chosen")
-        if proposal.asks_payment_first:
+        if proposal.payment_required and payment_due_before_confirmation(appointment):
             deadline = min(now + PAYMENT_WINDOW, appointment.starts_at)
             chosen = appointment_transition(appointment=appointment, to=S.AWAITING_PAYMENT, by=by, expires_at=deadline)
         else:

@@ -24,12 +24,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from core.meetings import join_link
+from core.payments import pay_url
 from core.portals import Portal, portal_required
 from core.returns import with_return
 from core.services import audit_read
 from core.threads import patient_thread_url
 from core.timeutils import format_short, to_zone
 
+from ..followup import follow_up_annotate, follow_up_for_appointment
 from ..forms.patient import (
     AvailabilityRequestForm,
     CancelForm,
@@ -263,15 +265,17 @@ def _hold_gone(request, appointment, message: str):
 @portal_required(Portal.PATIENT)
 def hold_confirm_view(request, public_id):
     appointment = appointment_get_for_patient(patient=request.user, public_id=public_id)
-    if appointment.status == S.CONFIRMED:  # a second click on "Confirm booking"
-        return _see_other(_appointment_url(appointment))
+    if appointment.status in {S.CONFIRMED, S.AWAITING_PAYMENT}:  # a second click on "Confirm booking"
+        return _see_other(pay_url(appointment) or _appointment_url(appointment))
     try:
-        appointment_hold_confirm(appointment=appointment, by=request.user)
+        appointment = appointment_hold_confirm(appointment=appointment, by=request.user)
     except ValidationError as error:
         if getattr(error, "code", None) == "not_ready":  # still held: the page says what to do first
             context = _detail_context(request, appointment, error=error.messages[0])
             return render(request, DETAIL_TEMPLATE, context, status=409)
         return _hold_gone(request, appointment, error.messages[0])
+    if appointment.status == S.AWAITING_PAYMENT:  # paid at booking: the payment confirms it
+        return _see_other(pay_url(appointment))
     messages.success(request, _("Booked. We will email you the details."))
     return _see_other(_appointment_url(appointment))
 
@@ -295,6 +299,7 @@ def hold_release_view(request, public_id):
 def appointment_list_view(request):
     sections = appointment_sections_for_patient(patient=request.user)
     readiness_annotate([*sections.payments_due, *sections.upcoming])
+    follow_up_annotate(sections.past, patient=request.user)
     return render(request, "booking/patient/appointment_list.html", {"sections": sections})
 
 
@@ -333,6 +338,7 @@ def _detail_context(request, appointment, **extra) -> dict:
         "can_add_to_calendar": appointment.status in CALENDAR_STATUSES,
         "cancel_is_late": appointment.status == S.CONFIRMED and is_late_cancellation(appointment, now),
         "cancel_form": CancelForm(),
+        "follow_up": follow_up_for_appointment(appointment=appointment),
     }
     if appointment.status == S.AWAITING_PAYMENT and not appointment.can_pay_online:
         # Where to talk it over, if the pair has a thread yet.

@@ -21,6 +21,7 @@ from core.portals import Portal, portal_required
 from core.services import audit_read
 from specialists.selectors import specialist_profile_for_user
 
+from ..followup import follow_up_for_appointment
 from ..forms.specialist import CancelForm, DeclineForm, ProposalForm, RescheduleForm
 from ..http import refusal_status
 from ..models import AppointmentEvent
@@ -111,6 +112,7 @@ def _render_detail(request, appointment, *, status=200, error=None, panel="", **
         "panel": panel,
         "before_session": before_session,
         "shows_before_session": appointment.status in BEFORE_SESSION_SHOWN,
+        "follow_up": follow_up_for_appointment(appointment=appointment, to_patient=False, now=now),
         "decline_form": bound.get("decline_form") or DeclineForm(),
         "cancel_form": bound.get("cancel_form") or CancelForm(),
         "reschedule_form": bound.get("reschedule_form")
@@ -254,7 +256,7 @@ def _proposal_form(request, profile, answering, now):
         request.POST if request.method == "POST" else None,
         patients=[] if answering else patients_of_specialist(profile),
         offerings=offerings,
-        organization=profile.organization,
+        specialist=profile,
         zone_name=request.user.timezone,
         now=now,
         fixed_patient=answering.patient if answering else None,

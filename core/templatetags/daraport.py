@@ -1,6 +1,7 @@
 from django import template
 
 from core import meetings
+from core import payments as core_payments
 from core.money import Money
 from core.timeutils import format_date, format_date_range, format_datetime, format_time
 
@@ -67,6 +68,13 @@ def session_near(appointment) -> bool:
     """`{% if appointment|session_near %}`: whether its room can be open or
     opening soon (core.meetings.may_be_near), before asking for its link."""
     return meetings.may_be_near(appointment.starts_at)
+
+
+@register.filter
+def pay_url(appointment) -> str:
+    """`{% with pay=appointment|pay_url %}`: the page where the patient pays
+    for `appointment`, or "" when there is nothing to pay (core.payments)."""
+    return core_payments.pay_url(appointment) if appointment is not None else ""
 
 
 @register.simple_tag

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "discovery",
     "messaging",
     "video",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -274,6 +275,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
+# --- Payments -------------------------------------------------------------------
+# Without a secret key the built-in offline test provider takes payments.
+STRIPE_SECRET_KEY = secret("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = secret("STRIPE_WEBHOOK_SECRET", "")
+# Another address for the Stripe API (a local fake in tests); empty: Stripe's own.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+
 # --- Security headers ---------------------------------------------------------
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -289,6 +298,13 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+if STRIPE_PUBLISHABLE_KEY:
+    # Exactly what Stripe.js and its Payment Element need (Stripe serves
+    # Stripe.js itself: it may not be bundled or copied).
+    _directives = CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    _directives["script-src"] = [*_directives["script-src"], "https://js.stripe.com"]
+    _directives["frame-src"] = ["https://js.stripe.com", "https://hooks.stripe.com"]
+    _directives["connect-src"] = [*_directives["connect-src"], "https://api.stripe.com"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

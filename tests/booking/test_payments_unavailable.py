@@ -1,5 +1,5 @@
-"""Payment before confirmation, while no payments app answers
-`core.payments.payments_available_for`: the option is not offered, a posted
+"""Payment before confirmation where the organization takes no payments
+online (`core.payments.payments_available_for` says no): the option is not offered, a posted
 one is ignored (and the service refuses it), a proposal that asked for it
 earlier books at once, and a booking already waiting for a payment says
 truthfully that nobody can pay online yet."""
@@ -92,12 +92,12 @@ def awaiting(patient, offering):
     )
 
 
-def test_a_payments_app_answers_through_the_registry(org, payments_available):
-    assert payments_available_for(org) is True
+def test_a_payments_app_answers_through_the_registry(specialist, payments_available):
+    assert payments_available_for(specialist) is True
 
 
-def test_nobody_can_take_payments_yet(org):
-    assert payments_available_for(org) is False
+def test_an_organization_without_online_billing_takes_no_payments(specialist):
+    assert payments_available_for(specialist) is False
 
 
 def test_the_proposal_page_does_not_offer_payment_required(client, specialist, offering, patient, conversation):

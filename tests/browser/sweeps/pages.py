@@ -39,6 +39,9 @@ from messaging.models import Conversation
 from messaging.services import conversation_open, message_post
 from organizations.models import Membership, Organization, Program, TermsDocument
 from organizations.services import membership_grant
+from payments import services as payment_services
+from payments.models import Payment
+from payments.providers.offline import SUCCEEDS
 from specialists.models import Offering, SpecialistProfile
 from tests.accounts.factories import enable_totp
 from tests.browser.conftest import DEFAULT_TIMEOUT_MS
@@ -77,6 +80,8 @@ class World:
     patient_appointment: Appointment
     patient_proposal: Proposal
     patient_conversation: Conversation
+    patient_payment: Payment
+    specialist_payment: Payment
     consent_step: str
     form_step: str
     direct_offering: Offering
@@ -151,6 +156,8 @@ PAGES = [
     SweepPage(PATIENT, "thread", _url("messaging:patient-thread", lambda w: w.patient_conversation.public_id)),
     SweepPage(PATIENT, "thread-book", _url("messaging:patient-book", lambda w: w.patient_conversation.public_id)),
     SweepPage(PATIENT, "notifications", "/patient/notifications/"),
+    SweepPage(PATIENT, "payments", "/patient/payments/"),
+    SweepPage(PATIENT, "receipt", _url("payments:receipt", lambda w: w.patient_payment.public_id)),
     SweepPage(PATIENT, "account-settings", "/accounts/settings/"),
     SweepPage(PATIENT, "two-factor", "/accounts/2fa/"),
     SweepPage(PATIENT, "emails", "/accounts/email/"),
@@ -185,6 +192,8 @@ PAGES = [
     ),
     SweepPage(SPECIALIST, "notifications", "/specialist/notifications/"),
     SweepPage(SPECIALIST, "waiting-room", "/specialist/waiting/"),
+    SweepPage(SPECIALIST, "revenue", "/specialist/payments/"),
+    SweepPage(SPECIALIST, "refund", _url("payments:refund", lambda w: w.specialist_payment.public_id)),
     SweepPage(ORG, "home", _org("organizations:home")),
     SweepPage(ORG, "specialists", _org("specialists:org-specialists")),
     SweepPage(
@@ -194,6 +203,8 @@ PAGES = [
     SweepPage(ORG, "program", _org("organizations:program", lambda w: w.program.public_id)),
     SweepPage(ORG, "booking-policy", _org("booking:org-policy")),
     SweepPage(ORG, "video-settings", _org("video:org-settings")),
+    SweepPage(ORG, "financials", _org("payments:org-financials")),
+    SweepPage(ORG, "billing", _org("payments:org-billing")),
     SweepPage(ORG, "readiness", _org("booking:org-readiness")),
     SweepPage(ORG, "consents", _org("consents:org-author-home")),
     SweepPage(ORG, "document-new", _org("consents:org-author-document-create")),
@@ -252,7 +263,11 @@ def seed_world() -> World:
     )
     with transaction.atomic():
         held = booking_services.appointment_hold(patient=long_named, offering=direct, starts_at=starts[0])
-        booking_services.appointment_hold_confirm(appointment=held, by=long_named)
+        booked = booking_services.appointment_hold_confirm(appointment=held, by=long_named)
+    # The demo clinic takes payment at booking: paid as a patient pays, with a test card.
+    payment_services.offline_card_submit(
+        payment=payment_services.payment_start(appointment=booked), card_number=SUCCEEDS
+    )
     long_conversation = conversation_open(relationship=long_named.care_relationships.get(specialist=sam))
     message_post(conversation=long_conversation, author=long_named, text=LONG_MESSAGE)
 
@@ -267,6 +282,10 @@ def seed_world() -> World:
         patient_appointment=alex.appointments.filter(status=AppointmentStatus.CONFIRMED).order_by("-starts_at").first(),
         patient_proposal=Proposal.objects.filter(patient=alex, status=Proposal.Status.OPEN).first(),
         patient_conversation=alex_conversation,
+        patient_payment=Payment.objects.filter(patient=alex, receipt_number__isnull=False).first(),
+        specialist_payment=Payment.objects.filter(
+            specialist=sam, receipt_number__isnull=False, refunded_minor=0
+        ).first(),
         consent_step=step_url(next(item for item in pending if item.kind == "consent")),
         form_step=step_url(next(item for item in pending if item.kind == "form")),
         direct_offering=direct,
