@@ -1,6 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from booking.followup import follow_up_latest_for_patient
 from booking.selectors_patient import patient_has_booking_under_way
 from care.selectors import care_relationship_list_for_patient
 from core import nextsteps
@@ -36,8 +37,12 @@ def patient_steps(*, user, **context):
             priority=70,
         )
         return
+    # Booking's "Book your next session with …" card names this one already.
+    follow_up = follow_up_latest_for_patient(patient=user)
     for relationship in relationships:
         specialist = relationship.specialist
+        if follow_up is not None and follow_up.specialist.pk == specialist.pk:
+            continue
         yield NextStep(
             title=_("Your specialist: %(name)s") % {"name": specialist.display_name},
             body=_("See their next free times and book a session."),

@@ -9,7 +9,7 @@ from organizations.permissions import OrganizationScopedAdmin
 from .models import BillingSettings, Payment, Refund, WebhookEvent
 
 
-class ReadOnlyAdmin(OrganizationScopedAdmin):
+class ReadOnly:
     def has_add_permission(self, request):
         return False
 
@@ -18,6 +18,10 @@ class ReadOnlyAdmin(OrganizationScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(ReadOnly, OrganizationScopedAdmin):
+    pass
 
 
 class RefundInline(admin.TabularInline):
@@ -59,7 +63,7 @@ class BillingSettingsAdmin(ReadOnlyAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnly, admin.ModelAdmin):
     """The provider's events: for the platform's own staff only."""
 
     list_display = ["event_id", "type", "outcome", "received_at", "processed_at"]
@@ -72,12 +76,3 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -259,6 +259,17 @@ def test_the_home_card_is_the_first_thing_to_do_with_nothing_else_going_on(clien
     assert reverse("booking:book", args=[offering.public_id]) in html
 
 
+def test_the_home_names_the_specialist_once_the_card_names_them(patient, session):
+    """Discovery's "Your specialist: …" card gives way to the follow-up
+    card, and is back once the next session is booked."""
+    titles = [step.title for step in nextsteps.next_steps(Portal.PATIENT, user=patient)]
+    assert "Book your next session with Lena Berg" in titles
+    assert "Your specialist: Lena Berg" not in titles
+    AppointmentFactory(patient=patient, offering=session.offering, confirmed=True)
+    titles = [step.title for step in nextsteps.next_steps(Portal.PATIENT, user=patient)]
+    assert "Your specialist: Lena Berg" in titles
+
+
 def test_no_home_card_once_the_next_session_is_booked(patient, offering, session):
     AppointmentFactory(patient=patient, offering=offering, confirmed=True)
     titles = [step.title for step in nextsteps.next_steps(Portal.PATIENT, user=patient)]

@@ -1,5 +1,5 @@
-"""A clinic that takes payments: `specialist` (Europe/Berlin, weekday
-mornings free) offers `offering` (€90, paid at booking) to `patient`."""
+"""A clinic that takes payments: `specialist` (Europe/Berlin, free every
+day 08:00-18:00) offers `offering` (€90, paid at booking) to `patient`."""
 
 from datetime import timedelta
 
