@@ -25,8 +25,10 @@ video.consumers.
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
+import uuid
 
 from asgiref.sync import async_to_sync
 from channels.auth import get_user
@@ -107,6 +109,32 @@ class BadFrame(ValueError):
         super().__init__(message)
         self.message = message
         self.code = code
+
+
+def json_object(text_data, *, max_length: int, error: type[BadFrame] = BadFrame) -> dict:
+    """The JSON object a text frame holds, or `error` ("That could not be
+    read.") for anything else: not text, too long, not JSON, nested past the
+    parser's depth, or not an object."""
+    unreadable = error(_("That could not be read."))
+    if not isinstance(text_data, str) or len(text_data) > max_length:
+        raise unreadable
+    try:
+        content = json.loads(text_data)
+    except (ValueError, RecursionError):
+        raise unreadable from None
+    if not isinstance(content, dict):
+        raise unreadable
+    return content
+
+
+def uuid_or_none(value: str, *, max_length: int) -> uuid.UUID | None:
+    """A UUID a frame names, or None when it is not one (or too long to be)."""
+    if len(value) > max_length:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
 
 
 class SessionConsumer(AsyncJsonWebsocketConsumer):

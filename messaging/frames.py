@@ -11,7 +11,6 @@ value is refused without being walked.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -63,9 +62,9 @@ class Frame:
 
 def parse(text_data, *, accepts=frozenset(FIELDS)) -> Frame:
     """The frame in `text_data` if it is one of the types in `accepts`."""
-    content = _json_object(text_data)
+    content = sockets.json_object(text_data, max_length=MAX_FRAME, error=BadFrame)
     raw_id = content.get("client_id")
-    client_id = _uuid(raw_id) if isinstance(raw_id, str) else None
+    client_id = sockets.uuid_or_none(raw_id, max_length=MAX_CLIENT_ID_LENGTH) if isinstance(raw_id, str) else None
     echo = None if client_id is None else str(client_id)
     kind = content.get("type")
     if not isinstance(kind, str) or kind not in accepts:
@@ -85,28 +84,6 @@ def parse(text_data, *, accepts=frozenset(FIELDS)) -> Frame:
     if kind == "resume":
         return Frame(type=kind, at=_instant(content.get("after")))
     return Frame(type=kind)
-
-
-def _json_object(text_data) -> dict:
-    unreadable = BadFrame(_("That could not be read."))
-    if not isinstance(text_data, str) or len(text_data) > MAX_FRAME:
-        raise unreadable
-    try:
-        content = json.loads(text_data)
-    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
-        raise unreadable from None
-    if not isinstance(content, dict):
-        raise unreadable
-    return content
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    if len(value) > MAX_CLIENT_ID_LENGTH:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _instant(value) -> datetime:

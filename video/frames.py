@@ -15,13 +15,13 @@ without being walked.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from core import sockets
 from core.sockets import BadFrame
 
 # A session description as browsers make them for one audio and one video
@@ -74,7 +74,7 @@ class Signal:
 
 def parse(text_data) -> Signal:
     """The signalling frame in `text_data`; raises BadFrame."""
-    content = _json_object(text_data)
+    content = sockets.json_object(text_data, max_length=MAX_FRAME)
     kind = content.get("kind")
     if content.get("type") != "signal" or not isinstance(kind, str) or kind not in FIELDS:
         raise BadFrame(_("Unknown request."))
@@ -86,7 +86,7 @@ def parse(text_data) -> Signal:
     raw_session = content.get("session")
     if not isinstance(raw_session, str):
         raise BadFrame(_("That request does not say which session it is for."))
-    signal = {"session": _uuid(raw_session), "n": n, "kind": kind}
+    signal = {"session": sockets.uuid_or_none(raw_session, max_length=MAX_SESSION_LENGTH), "n": n, "kind": kind}
     if kind in ("offer", "answer"):
         return Signal(**signal, sdp=_sdp(content.get("sdp")))
     if kind == "ice":
@@ -94,28 +94,6 @@ def parse(text_data) -> Signal:
             raise BadFrame(_("That network candidate could not be read."))
         return Signal(**signal, candidate=_candidate(content["candidate"]))
     return Signal(**signal)
-
-
-def _json_object(text_data) -> dict:
-    unreadable = BadFrame(_("That could not be read."))
-    if not isinstance(text_data, str) or len(text_data) > MAX_FRAME:
-        raise unreadable
-    try:
-        content = json.loads(text_data)
-    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
-        raise unreadable from None
-    if not isinstance(content, dict):
-        raise unreadable
-    return content
-
-
-def _uuid(value: str) -> uuid.UUID | None:
-    if len(value) > MAX_SESSION_LENGTH:
-        return None
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        return None
 
 
 def _sdp(value) -> str:
