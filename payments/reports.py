@@ -14,7 +14,6 @@ the fee figures are net of that share, rounded down per refund.
 
 from __future__ import annotations
 
-import csv
 import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -343,33 +342,12 @@ def financials_for_organization(*, organization: Organization, date_range: DateR
 # --- CSV files -----------------------------------------------------------------------------
 
 
-class _Echo:
-    """A file-like object whose write hands the line back (csv.writer → stream)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def safe_cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _amount(amount_minor: int, currency: str) -> str:
     return str(Money(int(amount_minor), currency).decimal)
 
 
 def _when(moment: datetime | None, zone: tzinfo) -> str:
     return moment.astimezone(zone).isoformat(timespec="minutes") if moment else ""
-
-
-def csv_lines(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV text, one line at a time, every cell guarded against formulas."""
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
 
 
 SPECIALIST_CSV_HEADER = [

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET
 from core.models import AuditLog
 from core.portals import Portal, portal_required
 from core.services import audit_record
+from core.spreadsheets import safe_cell
 from core.timeutils import INPUT_YEARS, validate_date_in_range
 from organizations.selectors import organization_get_for_admin
 
@@ -138,11 +139,6 @@ def readiness_view(request, org_slug):
     return render(request, "booking/organization/readiness.html", context)
 
 
-def _cell(value: str) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @require_GET
 @portal_required(Portal.ORGANIZATION)
 def readiness_csv_view(request, org_slug):
@@ -157,13 +153,13 @@ def readiness_csv_view(request, org_slug):
         appointment = row.appointment
         writer.writerow(
             [
-                _cell(appointment.patient.display_name),
-                _cell(appointment.patient.email),
-                _cell(appointment.specialist.display_name),
+                safe_cell(appointment.patient.display_name),
+                safe_cell(appointment.patient.email),
+                safe_cell(appointment.specialist.display_name),
                 appointment.starts_at.astimezone(UTC).isoformat(),
                 appointment.status,
                 "no" if row.blockers else "yes",
-                _cell("; ".join(item.title for item in row.blockers)),
+                safe_cell("; ".join(item.title for item in row.blockers)),
             ]
         )
     return response

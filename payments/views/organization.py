@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core.models import AuditLog
 from core.portals import Portal, portal_required
 from core.services import audit_record
+from core.spreadsheets import csv_lines
 from organizations.models import Program
 from organizations.selectors import organization_get_for_admin
 from specialists.models import Offering
@@ -55,7 +56,7 @@ def financials_csv_view(request, org_slug):
     rows = reports.organization_csv_rows(organization=organization, date_range=form.date_range, zone=zone)
     audit_record(request=request, action=AuditLog.Action.EXPORT, obj=organization)
     response = StreamingHttpResponse(
-        reports.csv_lines(reports.ORGANIZATION_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
+        csv_lines(reports.ORGANIZATION_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
     )
     filename = f"payments-{organization.slug}-{form.date_range.start_on}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

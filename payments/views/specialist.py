@@ -23,6 +23,7 @@ from core.models import AuditLog
 from core.money import Money
 from core.portals import Portal, portal_required
 from core.services import audit_read, audit_record
+from core.spreadsheets import csv_lines
 from specialists.selectors import specialist_profile_for_user
 from specialists.services import specialist_profile_get_or_create
 
@@ -81,7 +82,7 @@ def revenue_csv_view(request):
     rows = reports.specialist_csv_rows(user=request.user, date_range=form.date_range, zone=zone)
     audit_record(request=request, action=AuditLog.Action.EXPORT, obj=specialist_profile_for_user(user=request.user))
     response = StreamingHttpResponse(
-        reports.csv_lines(reports.SPECIALIST_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
+        csv_lines(reports.SPECIALIST_CSV_HEADER, rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="payments-{form.date_range.start_on}.csv"'
     return response

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import spreadsheets
 from payments import reports
 from payments.forms_staff import ReportRangeForm
 from payments.models import BillingModel, Payment, Refund
@@ -243,7 +244,7 @@ class TestCsv:
         assert rows[0][0].endswith(("+01:00", "+02:00"))  # in the viewer's zone
 
     def test_organization_rows_are_one_per_payment_without_patients(self, org, ledger):
-        lines = reports.csv_lines(
+        lines = spreadsheets.csv_lines(
             reports.ORGANIZATION_CSV_HEADER,
             reports.organization_csv_rows(organization=org, date_range=last_90_days(), zone=BERLIN),
         )
@@ -268,17 +269,23 @@ class TestCsv:
 
     @pytest.mark.parametrize("value", ["=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx", "\rx"])
     def test_formulas_are_quoted(self, value):
-        assert reports.safe_cell(value) == "'" + value
+        assert spreadsheets.safe_cell(value) == "'" + value
 
     def test_plain_cells_stay_as_they_are(self):
-        assert [reports.safe_cell(v) for v in ("Lena", "90.00", None, 3, "a=b")] == ["Lena", "90.00", "", "3", "a=b"]
+        assert [spreadsheets.safe_cell(v) for v in ("Lena", "90.00", None, 3, "a=b")] == [
+            "Lena",
+            "90.00",
+            "",
+            "3",
+            "a=b",
+        ]
 
     def test_a_patients_name_cannot_smuggle_a_formula(self, specialist, offering):
         payment = payment_of(offering, paid_at=days_ago(1))
         payment.patient.full_name = '=HYPERLINK("http://evil.example","x")'
         payment.patient.preferred_name = ""
         payment.patient.save()
-        lines = reports.csv_lines(
+        lines = spreadsheets.csv_lines(
             reports.SPECIALIST_CSV_HEADER,
             reports.specialist_csv_rows(user=specialist.user, date_range=last_90_days(), zone=BERLIN),
         )
