@@ -76,6 +76,9 @@ def main() -> None:
         slots.run(rounds=ROUNDS)
         booking.run(rounds=ROUNDS)
         payments.run(rounds=ROUNDS)
+        from bench import insights
+
+        insights.run(rounds=min(ROUNDS, 100))  # 5,000 patients' journeys: the funnel and cohort pages
         signup.run()
         live_messaging.run()
         video.run()

@@ -34,11 +34,12 @@ django.setup()
 
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from booking import receivers  # noqa: E402
 from booking.models import Appointment, AvailabilityRule, BookingSettings  # noqa: E402
 from booking.selectors import free_slots_for_offering  # noqa: E402
@@ -207,12 +208,7 @@ def run(rounds: int = ROUNDS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

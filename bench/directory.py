@@ -23,9 +23,10 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from core.models import Tag  # noqa: E402
 from organizations.models import Membership, Organization  # noqa: E402
 from specialists.models import Offering, SpecialistProfile  # noqa: E402
@@ -171,12 +172,7 @@ def run(rounds: int = ROUNDS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

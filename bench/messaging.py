@@ -46,9 +46,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from care.services import care_relationship_start  # noqa: E402
 from messaging.models import Conversation, Message  # noqa: E402
 from organizations.models import Membership, Organization  # noqa: E402
@@ -245,13 +245,7 @@ def run(pairs: int = PAIRS, workers: int = WORKERS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

@@ -32,11 +32,11 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import directory  # noqa: E402
+from bench import directory, on_test_database  # noqa: E402
 from booking.models import Appointment, AvailabilityOverride, AvailabilityRule, BookingSettings  # noqa: E402
 from booking.selectors import shortest_direct_durations  # noqa: E402
 from booking.services import next_available_refresh, next_available_sweep  # noqa: E402
@@ -223,12 +223,7 @@ def run(rounds: int = ROUNDS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

@@ -47,11 +47,12 @@ django.setup()
 
 from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from booking.models import Appointment, AvailabilityRule, BookingSettings  # noqa: E402
 from booking.selectors import free_slots_for_offering  # noqa: E402
 from booking.states import AppointmentStatus  # noqa: E402
@@ -357,12 +358,7 @@ def run(rounds: int = ROUNDS, webhooks: int = WEBHOOKS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

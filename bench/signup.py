@@ -21,12 +21,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daraport.settings.test")
 django.setup()
 
 from django.conf import global_settings  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings, setup_test_environment  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from organizations.selectors import organization_get_default, terms_current_for_organization  # noqa: E402
 
 # Each POST hashes a password once (about half a second here).
@@ -74,12 +74,7 @@ def run(rounds: int = ROUNDS) -> None:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

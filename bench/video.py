@@ -52,12 +52,12 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import on_test_database  # noqa: E402
 from booking.models import Appointment  # noqa: E402
 from booking.states import AppointmentStatus  # noqa: E402
 from care.services import care_relationship_start  # noqa: E402
@@ -456,13 +456,7 @@ def _per_join(counts: Counter, joins: int) -> str:
 
 
 def main() -> None:
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run()
-    finally:
-        connection.close()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    on_test_database(run)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", include("messaging.urls")),
     path("", include("video.urls")),
     path("", include("payments.urls")),
+    path("", include("care.urls")),
+    path("", include("insights.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -66,6 +66,7 @@ SIGNED_IN_PAGES = [
             ("match", "/patient/match/"),
             ("shortlist", "/patient/match/results/"),
             ("patient-appointments", "/patient/appointments/"),
+            ("patient-feedback", Follow("/patient/appointments/", "a.pb-row-feedback")),
             ("patient-book", Follow("/specialists/dr-sam-okafor/", "a[href^='/patient/book/']")),
             ("patient-proposal", Follow("/patient/appointments/", "a[href^='/patient/proposals/']")),
             ("patient-notifications", "/patient/notifications/"),
@@ -112,8 +113,16 @@ SIGNED_IN_PAGES = [
                 "specialist-appointment",
                 Follow("/specialist/appointments/", ".appt-row:has-text('Priya') a[href*='/specialist/appointments/']"),
             ),
+            ("specialist-patients", "/specialist/patients/"),
+            ("specialist-record", Follow("/specialist/patients/", "a:has-text('Jamie Rivera')")),
+            (
+                "specialist-note",
+                Follow(Follow("/specialist/patients/", "a:has-text('Alex Morgan')"), "a[href$='/note/']"),
+            ),
+            ("specialist-feedback", "/specialist/feedback/"),
         ],
     ),
+    ("noor.haddad@patients.demo.daraport.test", [("patient-home-feedback", "/patient/")]),
     (
         "admin@demo.daraport.test",
         [
@@ -128,6 +137,8 @@ SIGNED_IN_PAGES = [
                 Follow(f"/org/{DEMO_ORG}/consents/", "a[href*='/consents/forms/']:not([href*='/new/'])"),
             ),
             ("organization-readiness", f"/org/{DEMO_ORG}/readiness/"),
+            ("organization-insights", f"/org/{DEMO_ORG}/insights/"),
+            ("organization-feedback", f"/org/{DEMO_ORG}/feedback/"),
         ],
     ),
     ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),

@@ -28,6 +28,8 @@ from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Appointment, AvailabilityRequest, Proposal
 from booking.states import AppointmentStatus
+from care.feedback import feedback_link_token
+from care.models import ClinicalNote
 from consents.models import ConsentDocument, FormResponse, IntakeForm, RequiredBefore
 from consents.nextsteps import step_url
 from consents.selectors import requirements_for
@@ -97,6 +99,8 @@ class World:
     terms: TermsDocument
     compare_query: str
     booked_day: date  # a day of Sam's with sessions, in his zone
+    # Alex's completed session the demo leaves unanswered (care/demo.py).
+    feedback_session: Appointment | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,12 @@ def _org(name: str, *args) -> Callable[[World], str]:
 
 def _url(name: str, arg: Callable[[World], object]) -> Callable[[World], str]:
     return lambda w: reverse(name, args=[arg(w)])
+
+
+def _sams_note(w: World, status: str = "signed") -> ClinicalNote:
+    """A demo note of Sam's (care/demo.py): the amended signed one, or the draft."""
+    notes = ClinicalNote.objects.filter(relationship__specialist=w.sam, status=status)
+    return notes.select_related("appointment", "relationship__patient").order_by("-amendments__id", "-pk").first()
 
 
 # Every main page, by role; the id ("patient:thread") names the test.
@@ -193,7 +203,26 @@ PAGES = [
     SweepPage(SPECIALIST, "notifications", "/specialist/notifications/"),
     SweepPage(SPECIALIST, "waiting-room", "/specialist/waiting/"),
     SweepPage(SPECIALIST, "revenue", "/specialist/payments/"),
+    SweepPage(SPECIALIST, "feedback", "/specialist/feedback/"),
+    SweepPage(PATIENT, "feedback", _url("care:patient-feedback", lambda w: w.feedback_session.public_id)),
+    SweepPage(
+        ANON,
+        "feedback-link",
+        lambda w: reverse("care:feedback-link", args=[feedback_link_token(w.feedback_session)]) + "?csat=4",
+    ),
+    SweepPage(ORG, "feedback-settings", _org("care:org-feedback-settings")),
     SweepPage(SPECIALIST, "refund", _url("payments:refund", lambda w: w.specialist_payment.public_id)),
+    SweepPage(SPECIALIST, "caseload", "/specialist/patients/"),
+    SweepPage(
+        SPECIALIST,
+        "patient-record",
+        _url("care:specialist-patient", lambda w: _sams_note(w).relationship.patient.public_id),
+    ),
+    SweepPage(SPECIALIST, "note-signed", _url("care:specialist-note", lambda w: _sams_note(w).appointment.public_id)),
+    SweepPage(
+        SPECIALIST, "note-draft", _url("care:specialist-note", lambda w: _sams_note(w, "draft").appointment.public_id)
+    ),
+    SweepPage(ORG, "clinical-access", _org("care:org-clinical-access")),
     SweepPage(ORG, "home", _org("organizations:home")),
     SweepPage(ORG, "specialists", _org("specialists:org-specialists")),
     SweepPage(
@@ -204,6 +233,8 @@ PAGES = [
     SweepPage(ORG, "booking-policy", _org("booking:org-policy")),
     SweepPage(ORG, "video-settings", _org("video:org-settings")),
     SweepPage(ORG, "financials", _org("payments:org-financials")),
+    SweepPage(ORG, "insights", _org("insights:org-insights")),
+    SweepPage(SPECIALIST, "insights", "/specialist/insights/"),
     SweepPage(ORG, "billing", _org("payments:org-billing")),
     SweepPage(ORG, "readiness", _org("booking:org-readiness")),
     SweepPage(ORG, "consents", _org("consents:org-author-home")),
@@ -302,6 +333,9 @@ def seed_world() -> World:
         form=IntakeForm.objects.filter(organization=org).first(),
         terms=TermsDocument.objects.filter(organization=org).first(),
         booked_day=to_zone(starts[0], sam.user.timezone).date(),
+        feedback_session=alex.appointments.filter(status=AppointmentStatus.COMPLETED, feedback__isnull=True)
+        .order_by("-starts_at")
+        .first(),
         compare_query="&".join(
             f"s={slug}"
             for slug in SpecialistProfile.objects.filter(status=SpecialistProfile.Status.APPROVED)
