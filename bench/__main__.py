@@ -66,8 +66,8 @@ def main() -> None:
         # 1,000 specialists; their next free times; the slot engine; booking;
         # paying for it and the provider's webhooks; signing up with a known
         # and a new email; 200 live chat clients (PostgreSQL and Redis only);
-        # video calls between two Chromiums
-        from bench import booking, directory, matching, next_available, payments, signup, slots, video
+        # video calls between two Chromiums; 5,000 patients' journeys (insights)
+        from bench import booking, directory, insights, matching, next_available, payments, signup, slots, video
         from bench import messaging as live_messaging
 
         directory.run(rounds=ROUNDS)
@@ -76,9 +76,7 @@ def main() -> None:
         slots.run(rounds=ROUNDS)
         booking.run(rounds=ROUNDS)
         payments.run(rounds=ROUNDS)
-        from bench import insights
-
-        insights.run(rounds=min(ROUNDS, 100))  # 5,000 patients' journeys: the funnel and cohort pages
+        insights.run(rounds=min(ROUNDS, 100))
         signup.run()
         live_messaging.run()
         video.run()

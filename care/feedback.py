@@ -358,16 +358,17 @@ def nps_score(*, promoters: int, detractors: int, answered: int) -> float | None
     return 100 * (promoters - detractors) / answered if answered else None
 
 
-def score_counts() -> dict[str, Count]:
-    """The counts over Feedback rows that the scores are computed from, for
-    `aggregate()` or a grouped `annotate()`."""
+def score_counts(of: str = "") -> dict[str, Count]:
+    """The counts the scores are computed from, for `aggregate()` or a
+    grouped `annotate()` over Feedback rows (or, with `of="feedback__"`,
+    over the appointments they answer)."""
     return {
-        "responses": Count("pk"),
-        "csat_answered": Count("pk", filter=Q(csat__isnull=False)),
-        "satisfied": Count("pk", filter=Q(csat__gte=4)),
-        "nps_answered": Count("pk", filter=Q(nps__isnull=False)),
-        "promoters": Count("pk", filter=Q(nps__gte=9)),
-        "detractors": Count("pk", filter=Q(nps__lte=6)),
+        "responses": Count(f"{of}pk"),
+        "csat_answered": Count(f"{of}pk", filter=Q(**{f"{of}csat__isnull": False})),
+        "satisfied": Count(f"{of}pk", filter=Q(**{f"{of}csat__gte": 4})),
+        "nps_answered": Count(f"{of}pk", filter=Q(**{f"{of}nps__isnull": False})),
+        "promoters": Count(f"{of}pk", filter=Q(**{f"{of}nps__gte": 9})),
+        "detractors": Count(f"{of}pk", filter=Q(**{f"{of}nps__lte": 6})),
     }
 
 

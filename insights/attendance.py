@@ -94,7 +94,9 @@ def _sessions(organization: Organization, specialist: SpecialistProfile | None, 
     """The organization's sessions (or one specialist's); with `program`,
     only those of the program's patients (one enrolment per patient and
     program: the join adds no rows)."""
-    sessions = Appointment.objects.filter(specialist__organization=organization)
+    # The organization's specialists as a subquery the database hashes once,
+    # not a join to their table for every session.
+    sessions = Appointment.objects.filter(specialist__in=organization.specialist_profiles.values("pk"))
     if specialist is not None:
         sessions = sessions.filter(specialist=specialist)
     if program is not None:
@@ -233,10 +235,14 @@ def _cohort_counts(sessions, *, first_month: date, end_month: date) -> dict[tupl
     them (a naive local datetime, or its text on SQLite) and are compared
     with the bounds in that form.
     """
-    journeys = sessions.annotate(
-        month=TruncMonth("starts_at"),
-        cohort=Window(Min(TruncMonth("starts_at")), partition_by=[F("patient_id")]),
-    ).values("patient_id", "month", "cohort")
+    journeys = (
+        sessions.annotate(
+            month=TruncMonth("starts_at"),
+            cohort=Window(Min(TruncMonth("starts_at")), partition_by=[F("patient_id")]),
+        )
+        .values("patient_id", "month", "cohort")
+        .order_by()
+    )  # no model ordering: the outer query groups
     inner, params = journeys.query.sql_with_params()
     bounds = [datetime.combine(first_month, time.min), datetime.combine(end_month, time.min)]
     sql = (

@@ -78,7 +78,16 @@ def cohort_rows(table: list[CohortRow]) -> Iterator[list]:
         yield [row.month.strftime("%Y-%m"), row.patients, *later]
 
 
-SATISFACTION_HEADER = ["month", "responses", "csat_answers", "csat_percent", "nps_answers", "nps"]
+SATISFACTION_HEADER = [
+    "month",
+    "sessions_held",
+    "responses",
+    "response_rate",
+    "csat_answers",
+    "csat_percent",
+    "nps_answers",
+    "nps",
+]
 
 
 def _score(value: float | None) -> str:
@@ -89,7 +98,9 @@ def satisfaction_rows(months: list[SatisfactionMonth]) -> Iterator[list]:
     for month in months:
         yield [
             month.month.strftime("%Y-%m"),
+            month.completed,
             month.responses,
+            rate_shown(month.response_rate),
             month.csat_answered,
             _score(month.csat),
             month.nps_answered,

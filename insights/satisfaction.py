@@ -14,27 +14,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
+from booking.states import AppointmentStatus
 from care.feedback import csat_percent, nps_score, score_counts
-from care.models import Feedback
 from organizations.models import Organization, Program
 from specialists.models import SpecialistProfile
 
-from .attendance import _add_months, _check_specialist, _on
-from .cells import Cell
+from .attendance import _add_months, _check_specialist, _on, _sessions
+from .cells import Cell, rate
 from .periods import Period
 
 
 @dataclass(frozen=True)
 class SatisfactionMonth:
     month: date
-    responses: Cell
+    completed: Cell  # sessions that took place
+    responses: Cell  # of them, answered
     csat_answered: Cell
     satisfied: int
     nps_answered: Cell
     promoters: int
     detractors: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Answered sessions per session held, as a fraction; None when withheld."""
+        return rate(self.responses, self.completed)
 
     @property
     def csat(self) -> float | None:
@@ -68,7 +75,8 @@ def satisfaction_by_month(
 ) -> tuple[list[SatisfactionMonth], SatisfactionMonth]:
     """Each month touched by `period` (the first and last only for their
     days inside it) and the period as a whole, over the answers about the
-    organization's sessions or one specialist's. One grouped query.
+    organization's sessions or one specialist's, with the sessions held
+    (for the response rate). One grouped query.
 
     Raises ValidationError for a specialist or program of another organization.
     """
@@ -76,21 +84,23 @@ def satisfaction_by_month(
         _check_specialist(organization, specialist, program)
     start, end = period.bounds()
     months = _months(period)
-    answers = Feedback.objects.filter(appointment__starts_at__gte=start, appointment__starts_at__lt=end)
-    if specialist is not None:
-        answers = answers.filter(specialist=specialist)
-    else:
-        answers = answers.filter(specialist__organization=organization)
-    if program is not None:
-        answers = answers.filter(patient__program_enrolments__program=program)
-    rows = answers.values(month=TruncMonth("appointment__starts_at")).annotate(**score_counts()).order_by()
+    # Answers exist only for sessions held: one pass over those sessions
+    # counts both (a session has at most one answer).
+    held = _sessions(organization or specialist.organization, specialist, program).filter(
+        status=AppointmentStatus.COMPLETED, starts_at__gte=start, starts_at__lt=end
+    )
+    rows = (
+        held.values(month=TruncMonth("starts_at"))
+        .annotate(completed=Count("pk"), **score_counts(of="feedback__"))
+        .order_by()
+    )
+    empty = dict.fromkeys(["completed", *score_counts()], 0)
     by_month: dict[date, dict] = {}
     for row in rows:
         month = _on(row.pop("month")).replace(day=1)
-        totals = by_month.setdefault(month, dict.fromkeys(row, 0))
+        totals = by_month.setdefault(month, dict(empty))
         for name, value in row.items():
             totals[name] += value
-    empty = dict.fromkeys(score_counts(), 0)
     table = [_month(month, by_month.get(month, empty)) for month in months]
     whole = {name: sum(by_month.get(month, empty)[name] for month in months) for name in empty}
     return table, _month(period.start_on, whole)
@@ -99,6 +109,7 @@ def satisfaction_by_month(
 def _month(month: date, counts: dict) -> SatisfactionMonth:
     return SatisfactionMonth(
         month=month,
+        completed=Cell(counts["completed"]),
         responses=Cell(counts["responses"]),
         csat_answered=Cell(counts["csat_answered"]),
         satisfied=counts["satisfied"],

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from booking.states import AppointmentStatus
 from insights.attendance import _add_months
 from insights.periods import period_clean
 from insights.satisfaction import satisfaction_by_month
@@ -89,6 +90,27 @@ def test_a_program_of_another_organization_is_refused(clinic, months):
     period = period_clean(start_on=months[0], end_on=months[0])
     with pytest.raises(ValidationError, match="not one of this organization"):
         satisfaction_by_month(period=period, organization=clinic, program=ProgramFactory())
+
+
+def test_the_response_rate_counts_answers_per_session_held(clinic, specialist, answers, months):
+    first, _second = months
+    # Three more sessions held in month one, unanswered; a no-show is not a session held.
+    for n in range(3):
+        session(UserFactory(), specialist, moment(first + timedelta(days=n), 15))
+    session(UserFactory(), specialist, moment(first, 17), status=AppointmentStatus.NO_SHOW)
+    period = period_clean(start_on=first, end_on=_add_months(first, 1) - timedelta(days=1))
+    [one], whole = satisfaction_by_month(period=period, organization=clinic)
+    assert (one.completed.value, one.responses.value) == (15, 12)
+    assert one.response_rate == pytest.approx(12 / 15)
+    assert whole.response_rate == pytest.approx(12 / 15)
+
+
+def test_a_response_rate_from_few_sessions_is_withheld(clinic, answers, months):
+    _first, second = months
+    period = period_clean(start_on=second, end_on=_add_months(second, 1) - timedelta(days=1))
+    [two], _whole = satisfaction_by_month(period=period, organization=clinic)
+    assert two.completed.shown == "<11"
+    assert two.response_rate is None
 
 
 def test_satisfaction_takes_one_query(clinic, answers, months, django_assert_num_queries):
