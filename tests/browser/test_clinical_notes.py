@@ -7,8 +7,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -29,16 +27,6 @@ pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
 MIN_TOUCH_PX = 44  # as the phone sweep asks
-
-
-def _signed_in_for_axe(new_page, live_server, user):
-    """`signed_in_page`, in a context where axe-core may be injected (CSP bypassed)."""
-    client = Client()
-    client.force_login(user)
-    page = new_page(bypass_csp=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
-    page.context.add_cookies([{**cookie, "url": live_server.url}])
-    return page
 
 
 def _fits(page) -> bool:
@@ -151,7 +139,7 @@ def test_an_admin_grants_note_access_and_the_reader_reads_the_note_on_a_phone(ne
     admin = member(org, Membership.Role.ADMIN, staff=True, full_name="Grace Admin")
     reader = member(org, Membership.Role.ADMIN, staff=True, full_name="Robin Reader")
 
-    page = _signed_in_for_axe(new_page, live_server, admin)
+    page = signed_in_page(new_page, live_server, admin, bypass_csp=True)
     page.goto(f"/org/{org.slug}/clinical-access/")
     row = page.locator(".note-access-row", has_text="Robin Reader")
     row.get_by_role("button", name="Grant read access").click()
@@ -159,7 +147,7 @@ def test_an_admin_grants_note_access_and_the_reader_reads_the_note_on_a_phone(ne
     expect(row).to_contain_text("Reads clinical notes")
     assert not axe_violations(page)
 
-    page = _signed_in_for_axe(new_page, live_server, reader)
+    page = signed_in_page(new_page, live_server, reader, bypass_csp=True)
     page.set_viewport_size(PHONE)
     page.goto(f"/org/{org.slug}/notes/")
     page.get_by_role("link", name=re.compile(r"\w+ \d+ \w+")).first.click()

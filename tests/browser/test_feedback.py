@@ -11,9 +11,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 from django.core import mail
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -23,8 +21,7 @@ from care.models import Feedback
 from organizations.models import Membership
 from tests.accounts.factories import enable_totp
 from tests.booking.factories import AppointmentFactory
-from tests.browser.helpers import screenshot
-from tests.browser.sweeps.pages import DESKTOP, PHONE, axe_violations, phone_overflow
+from tests.browser.helpers import check_phone_and_desktop, signed_in_page
 from tests.messaging.factories_pages import patient_of, specialist_of
 from tests.organizations.factories import MembershipFactory
 from tests.specialists.factories import OfferingFactory
@@ -32,26 +29,6 @@ from tests.specialists.factories import OfferingFactory
 pytestmark = pytest.mark.browser
 
 FOLDER = "feedback"
-
-
-def check(page, name: str) -> None:
-    """Photograph the page at 390 px and on a desktop; it fits a phone and axe finds nothing serious."""
-    page.set_viewport_size(PHONE)
-    screenshot(page, FOLDER, f"{name}-390")
-    assert phone_overflow(page) is None
-    assert axe_violations(page) == []
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, FOLDER, f"{name}-desktop")
-
-
-def signed_in(new_page, live_server, user):
-    """Signed in as `user`, with the CSP bypassed for axe (FIELD-NOTES.md); the pages are the same."""
-    client = Client()
-    client.force_login(user)
-    page = new_page(bypass_csp=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
-    page.context.add_cookies([{**cookie, "url": live_server.url}])
-    return page
 
 
 @pytest.fixture
@@ -94,7 +71,7 @@ def test_a_patient_answers_from_the_email_then_changes_it_signed_in(new_page, li
     expect(page.get_by_role("heading", name=re.compile(r"How was your session on .* with Lena Berg\?"))).to_be_visible()
     expect(page.get_by_role("radio", name="4")).to_be_checked()
     assert not Feedback.objects.exists()  # opening the link stores nothing
-    check(page, "1-confirm")
+    check_phone_and_desktop(page, FOLDER, "1-confirm")
 
     page.get_by_text("Better", exact=True).click()
     page.get_by_label("Anything you would like to add?").fill("The breathing exercise helps.")
@@ -102,14 +79,14 @@ def test_a_patient_answers_from_the_email_then_changes_it_signed_in(new_page, li
     expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
     feedback = Feedback.objects.get()
     assert (feedback.patient, feedback.csat, feedback.progress) == (patient, 4, "better")
-    check(page, "2-thanks")
+    check_phone_and_desktop(page, FOLDER, "2-thanks")
 
     page.goto(link)
     expect(page.get_by_role("heading", name="This link cannot be used")).to_be_visible()
     expect(page.get_by_text("This link was already used.")).to_be_visible()
-    check(page, "3-used")
+    check_phone_and_desktop(page, FOLDER, "3-used")
 
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto(f"/patient/appointments/{completed.public_id}/")
     page.get_by_role("button", name="Change your feedback").click()
     expect(page.get_by_text(re.compile("You can change your answer until"))).to_be_visible()
@@ -133,11 +110,11 @@ def test_a_bad_answer_on_the_confirmation_page_is_explained(new_page, live_serve
 
 
 def test_the_patient_home_asks_and_the_form_answers(new_page, live_server, patient, completed):
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto("/patient/")
     page.get_by_role("link", name="Give feedback").or_(page.get_by_role("button", name="Give feedback")).first.click()
     expect(page.get_by_role("heading", name="How was your session with Lena Berg?")).to_be_visible()
-    check(page, "4-portal-form")
+    check_phone_and_desktop(page, FOLDER, "4-portal-form")
     page.get_by_role("button", name="Send feedback").click()
     expect(page.get_by_text("Answer at least one question.")).to_be_visible()
     page.get_by_text("2", exact=True).click()
@@ -152,20 +129,20 @@ def test_anonymous_feedback_reaches_the_specialist_without_the_name(
     admin = patient_of(org)  # then made an admin
     MembershipFactory(user=admin, organization=org, role=Membership.Role.ADMIN)
     enable_totp(admin)
-    page = signed_in(new_page, live_server, admin)
+    page = signed_in_page(new_page, live_server, admin, bypass_csp=True)
     page.goto(f"/org/{org.slug}/feedback/")
     expect(page.get_by_role("heading", name="Organization default")).to_be_visible()
     default = page.locator("#settings-default")
     default.get_by_label("Then asked again every (days)").fill("0")
     default.get_by_role("button", name="Save the default").click()
     expect(page.get_by_text("Ask again after at least 1 day.")).to_be_visible()
-    check(page, "5-settings-error")
+    check_phone_and_desktop(page, FOLDER, "5-settings-error")
     default = page.locator("#settings-default")
     default.get_by_label("Then asked again every (days)").fill("60")
     default.get_by_role("checkbox", name=re.compile("Anonymous")).check()
     default.get_by_role("button", name="Save the default").click()
     expect(page.get_by_text("Feedback settings saved.")).to_be_visible()
-    check(page, "6-settings")
+    check_phone_and_desktop(page, FOLDER, "6-settings")
 
     answer = new_page(bypass_csp=True)
     answer.goto(_emailed_link(5))
@@ -173,7 +150,7 @@ def test_anonymous_feedback_reaches_the_specialist_without_the_name(
     answer.get_by_role("button", name="Send feedback").click()
     expect(answer.get_by_role("heading", name="Thank you")).to_be_visible()
 
-    page = signed_in(new_page, live_server, specialist.user)
+    page = signed_in_page(new_page, live_server, specialist.user, bypass_csp=True)
     page.goto("/specialist/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Feedback").click()
     row = page.locator("table.fb-answers tbody tr")
@@ -183,7 +160,7 @@ def test_anonymous_feedback_reaches_the_specialist_without_the_name(
     expect(row).to_contain_text("5/5")
     expect(page.locator("main")).not_to_contain_text("Alex Doe")
     expect(page.locator(".fb-stats")).to_contain_text("<11 answers")
-    check(page, "7-specialist")
+    check_phone_and_desktop(page, FOLDER, "7-specialist")
 
 
 def test_the_recommendation_question_from_the_third_session(new_page, live_server, patient, specialist, completed):
@@ -196,10 +173,10 @@ def test_the_recommendation_question_from_the_third_session(new_page, live_serve
             starts_at=completed.starts_at - timedelta(days=days),
             ends_at=completed.ends_at - timedelta(days=days),
         )
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto(f"/patient/appointments/{completed.public_id}/feedback/")
     expect(page.get_by_role("group", name=re.compile("How likely are you to recommend"))).to_be_visible()
-    check(page, "8-nps")
+    check_phone_and_desktop(page, FOLDER, "8-nps")
     page.get_by_text("9", exact=True).click()
     page.get_by_role("button", name="Send feedback").click()
     expect(page.get_by_text("Thank you. You can change your answer for 7 days.")).to_be_visible()

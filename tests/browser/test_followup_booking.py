@@ -9,8 +9,6 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -22,7 +20,7 @@ from messaging.models import Conversation
 from organizations.models import Membership
 from tests.accounts.factories import enable_totp
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory
-from tests.browser.helpers import screenshot
+from tests.browser.helpers import screenshot, signed_in_page
 from tests.browser.sweeps.pages import PHONE, axe_violations, phone_overflow
 from tests.conftest import member
 from tests.specialists.factories import OfferingFactory, SpecialistProfileFactory
@@ -67,18 +65,9 @@ def session(patient, offering):
     return appointment
 
 
-def signed_in(new_page, live_server, user, **context_options):
-    client = Client()
-    client.force_login(user)
-    page = new_page(**context_options)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
-    page.context.add_cookies([{**cookie, "url": live_server.url}])
-    return page
-
-
 def test_the_patient_books_the_next_session_from_the_home_on_a_phone(new_page, live_server, patient, offering, session):
     # axe needs the CSP bypassed (FIELD-NOTES.md); the page is the same.
-    page = signed_in(new_page, live_server, patient, bypass_csp=True)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.set_viewport_size(PHONE)
     page.goto("/patient/")
     card = page.locator("article.next-step-primary")
@@ -97,7 +86,7 @@ def test_the_patient_books_the_next_session_from_the_home_on_a_phone(new_page, l
 
 
 def test_the_session_and_the_appointments_offer_it_too_on_a_phone(new_page, live_server, patient, offering, session):
-    page = signed_in(new_page, live_server, patient, bypass_csp=True)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.set_viewport_size(PHONE)
     book = f"/patient/book/{offering.public_id}/"
     for path, name in ((f"/patient/appointments/{session.public_id}/", "session"), ("/patient/appointments/", "list")):
@@ -111,7 +100,7 @@ def test_the_session_and_the_appointments_offer_it_too_on_a_phone(new_page, live
 
 def test_the_thread_panel_opens_the_times_of_the_same_service(new_page, live_server, patient, offering, session):
     conversation = Conversation.objects.get(relationship__patient=patient)
-    page = signed_in(new_page, live_server, patient, bypass_csp=True)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.set_viewport_size(PHONE)
     page.goto(f"/patient/messages/{conversation.public_id}/")
     panel = page.locator("#thread-panel")
@@ -129,7 +118,7 @@ def test_the_thread_panel_opens_the_times_of_the_same_service(new_page, live_ser
 def test_the_specialist_proposes_the_next_session_with_the_service_chosen(
     new_page, live_server, specialist, patient, offering, session
 ):
-    page = signed_in(new_page, live_server, specialist.user)
+    page = signed_in_page(new_page, live_server, specialist.user)
     page.goto(f"/specialist/appointments/{session.public_id}/")
     expect(page.get_by_role("heading", name="The next session")).to_be_visible()
     screenshot(page, "followup-booking", "session-specialist")

@@ -7,15 +7,12 @@ axe-core checks of the page sweeps."""
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from organizations.models import Membership
 from specialists.services import specialist_profile_get_or_create
-from tests.browser.helpers import screenshot
-from tests.browser.sweeps.pages import DESKTOP, PHONE, axe_violations, phone_overflow
+from tests.browser.helpers import check_phone_and_desktop, signed_in_page
 from tests.conftest import member
 from tests.insights.journeys import populate
 from tests.payments.factories import BillingSettingsFactory
@@ -36,29 +33,9 @@ def clinic(org):
     return lead
 
 
-def signed_in(new_page, live_server, user):
-    """Signed in as `user`, with the CSP bypassed for axe (FIELD-NOTES.md); the pages are the same."""
-    client = Client()
-    client.force_login(user)
-    page = new_page(bypass_csp=True, accept_downloads=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
-    page.context.add_cookies([{**cookie, "url": live_server.url}])
-    return page
-
-
-def check(page, name: str) -> None:
-    """Photograph the page at 390 px and on a desktop; it fits a phone and axe finds nothing serious."""
-    page.set_viewport_size(PHONE)
-    screenshot(page, FOLDER, f"{name}-390")
-    assert phone_overflow(page) is None
-    assert axe_violations(page) == []
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, FOLDER, f"{name}-desktop")
-
-
 def test_the_admin_changes_the_period_reads_the_funnel_and_downloads_its_csv(new_page, live_server, org, clinic):
     admin = member(org, Membership.Role.ADMIN, staff=True)
-    page = signed_in(new_page, live_server, admin)
+    page = signed_in_page(new_page, live_server, admin, bypass_csp=True, accept_downloads=True)
     page.goto(f"/org/{org.slug}/")
     page.get_by_role("link", name="Insights").first.click()
     expect(page.get_by_role("heading", name="Insights", level=1)).to_be_visible()
@@ -76,7 +53,7 @@ def test_the_admin_changes_the_period_reads_the_funnel_and_downloads_its_csv(new
     expect(funnel).to_be_visible()
     expect(page.get_by_role("table", name="Patients at each step, with the drop-off")).to_contain_text("60")
     expect(page.get_by_text("Conversion window: 90 days.")).to_be_visible()
-    check(page, "1-organization")
+    check_phone_and_desktop(page, FOLDER, "1-organization")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV: Journey funnel").click()
@@ -93,11 +70,11 @@ def test_the_admin_changes_the_period_reads_the_funnel_and_downloads_its_csv(new
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("alert")).to_contain_text("before it starts")
     expect(page.get_by_role("heading", name="Journey funnel")).to_have_count(0)
-    check(page, "2-reversed")
+    check_phone_and_desktop(page, FOLDER, "2-reversed")
 
 
 def test_a_specialist_reads_their_own_insights(new_page, live_server, org, clinic):
-    page = signed_in(new_page, live_server, clinic.user)
+    page = signed_in_page(new_page, live_server, clinic.user, bypass_csp=True, accept_downloads=True)
     page.goto("/specialist/")
     page.get_by_role("link", name="Insights").first.click()
     expect(page.get_by_role("heading", name="Journey funnel")).to_be_visible()
@@ -106,4 +83,4 @@ def test_a_specialist_reads_their_own_insights(new_page, live_server, org, clini
     )
     page.get_by_label("From", exact=True).fill((timezone.localdate() - timedelta(days=179)).isoformat())
     page.get_by_role("button", name="Show").click()
-    check(page, "3-specialist")
+    check_phone_and_desktop(page, FOLDER, "3-specialist")

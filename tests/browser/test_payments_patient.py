@@ -10,8 +10,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,8 +17,7 @@ from booking.states import AppointmentStatus as S
 from organizations.models import ProgramEnrolment
 from payments.models import Payment, Refund
 from tests.booking.factories import AppointmentFactory, AvailabilityRuleFactory, BookingSettingsFactory
-from tests.browser.helpers import screenshot
-from tests.browser.sweeps.pages import DESKTOP, PHONE, axe_violations, phone_overflow
+from tests.browser.helpers import check_phone_and_desktop, signed_in_page
 from tests.messaging.factories_pages import patient_of, specialist_of
 from tests.organizations.factories import ProgramFactory
 from tests.payments.factories import BillingSettingsFactory, PaymentFactory, ProgramBillingFactory
@@ -57,33 +54,13 @@ def tomorrow_10():
     return (timezone.now() + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
 
 
-def signed_in(new_page, live_server, user):
-    """Signed in as `user`, with the CSP bypassed for axe (FIELD-NOTES.md); the pages are the same."""
-    client = Client()
-    client.force_login(user)
-    page = new_page(bypass_csp=True)
-    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
-    page.context.add_cookies([{**cookie, "url": live_server.url}])
-    return page
-
-
-def check(page, name: str) -> None:
-    """Photograph the page at 390 px and on a desktop; it fits a phone and axe finds nothing serious."""
-    page.set_viewport_size(PHONE)
-    screenshot(page, FOLDER, f"{name}-390")
-    assert phone_overflow(page) is None
-    assert axe_violations(page) == []
-    page.set_viewport_size(DESKTOP)
-    screenshot(page, FOLDER, f"{name}-desktop")
-
-
 def pay_with(page, card_number: str) -> None:
     page.get_by_label("Card number").fill(card_number)
     page.get_by_role("button", name="Pay €90.00").click()
 
 
 def test_a_patient_books_pays_and_finds_the_receipt_and_the_history(new_page, live_server, patient, offering):
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto(f"/patient/book/{offering.public_id}/")
     page.locator("button.slot-time").first.click()
     page.get_by_role("button", name="Confirm booking").click()
@@ -93,12 +70,12 @@ def test_a_patient_books_pays_and_finds_the_receipt_and_the_history(new_page, li
     expect(page.get_by_text("Test payment page")).to_be_visible()
     expect(page.locator(".pay-summary")).to_contain_text("Lena Berg")
     expect(page.locator(".pay-summary")).to_contain_text("(America/New_York)")
-    check(page, "1-pay")
+    check_phone_and_desktop(page, FOLDER, "1-pay")
 
     pay_with(page, "4000 0000 0000 0002")
     expect(page.get_by_role("heading", name="The payment did not go through")).to_be_visible()
     expect(page.get_by_text("Your card was declined.")).to_be_visible()
-    check(page, "2-declined")
+    check_phone_and_desktop(page, FOLDER, "2-declined")
     page.get_by_role("button", name="Try again").click()
     expect(page.get_by_text("Your last try did not go through: Your card was declined.")).to_be_visible()
 
@@ -108,7 +85,7 @@ def test_a_patient_books_pays_and_finds_the_receipt_and_the_history(new_page, li
     payment = Payment.objects.get(patient=patient)
     assert payment.status == Payment.Status.SUCCEEDED and payment.appointment.status == S.CONFIRMED
     expect(page.get_by_text(f"Your receipt number is {payment.receipt_number}.")).to_be_visible()
-    check(page, "3-paid")
+    check_phone_and_desktop(page, FOLDER, "3-paid")
 
     page.get_by_role("button", name="View receipt").click()
     expect(page.get_by_role("heading", name=payment.receipt_number)).to_be_visible()
@@ -120,7 +97,7 @@ def test_a_patient_books_pays_and_finds_the_receipt_and_the_history(new_page, li
     expect(page.get_by_role("button", name="Download PDF")).to_have_attribute(
         "href", f"/patient/payments/{payment.public_id}/receipt.pdf"
     )
-    check(page, "4-receipt")
+    check_phone_and_desktop(page, FOLDER, "4-receipt")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Payments").click()
     expect(page.get_by_role("heading", name="Your payments")).to_be_visible()
@@ -128,7 +105,7 @@ def test_a_patient_books_pays_and_finds_the_receipt_and_the_history(new_page, li
     expect(line).to_contain_text("Card payment")
     expect(line).to_contain_text("Paid")
     expect(line.get_by_role("link", name=re.compile("^Receipt"))).to_be_visible()
-    check(page, "5-history")
+    check_phone_and_desktop(page, FOLDER, "5-history")
 
     page.goto(f"/patient/appointments/{payment.appointment.public_id}/")
     expect(page.locator(".pay-fact")).to_contain_text("Paid · receipt")
@@ -142,13 +119,13 @@ def test_the_banks_extra_step_then_the_payment_goes_through(new_page, live_serve
         starts_at=tomorrow_10,
         expires_at=timezone.now() + timedelta(minutes=15),
     )
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto(f"/patient/appointments/{due.public_id}/")
-    check(page, "0-appointment-pay-now")
+    check_phone_and_desktop(page, FOLDER, "0-appointment-pay-now")
     page.get_by_role("button", name="Pay now").click()
     pay_with(page, "4000 0027 6000 3184")
     expect(page.get_by_role("heading", name="Your bank asks you to confirm")).to_be_visible()
-    check(page, "6-bank-step")
+    check_phone_and_desktop(page, FOLDER, "6-bank-step")
     page.get_by_role("button", name="Confirm payment").click()
     expect(page.get_by_role("heading", name="Payment received")).to_be_visible()
     due.refresh_from_db()
@@ -162,10 +139,10 @@ def test_the_status_page_follows_a_payment_until_it_settles(new_page, live_serve
         paid_at=None,
         receipt_number=None,
     )
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto(f"/pay/{payment.appointment.public_id}/status/")
     expect(page.get_by_role("heading", name="Processing…")).to_be_visible()
-    check(page, "7-processing")
+    check_phone_and_desktop(page, FOLDER, "7-processing")
     page.evaluate("window.stillTheSamePage = true")
     Payment.objects.filter(pk=payment.pk).update(
         status=Payment.Status.SUCCEEDED, paid_at=timezone.now(), receipt_number="DEMO-000042"
@@ -202,15 +179,15 @@ def test_the_history_shows_what_a_program_covers_and_refunds(
         intent_id=None,
         receipt_number=None,
     )
-    page = signed_in(new_page, live_server, patient)
+    page = signed_in_page(new_page, live_server, patient, bypass_csp=True)
     page.goto("/patient/payments/")
     expect(page.locator(".pay-coverage")).to_contain_text("1 of 8 covered sessions used")
     expect(page.locator("li.pay-line-coverage")).to_contain_text("Covered by Employee Wellbeing (1 of 8 used)")
     expect(page.locator("li.pay-line-refund")).to_contain_text("Refunded")
     expect(page.locator("li.pay-line-refund")).to_contain_text("\u2212€90.00")
-    check(page, "8-history-program-refund")
+    check_phone_and_desktop(page, FOLDER, "8-history-program-refund")
     page.goto(f"/patient/appointments/{covered.appointment.public_id}/")
     expect(page.locator(".pay-fact")).to_contain_text("Covered by Employee Wellbeing (1 of 8 used)")
     page.goto(f"/patient/appointments/{refunded.appointment.public_id}/")
     expect(page.locator(".pay-fact")).to_contain_text("Refunded in full (€90.00)")
-    check(page, "9-appointment-refunded")
+    check_phone_and_desktop(page, FOLDER, "9-appointment-refunded")
