@@ -530,7 +530,7 @@ def test_after_accepting_a_proposal_asking_for_payment_its_page_offers_to_pay(
         patient=patient,
         offering=offering,
         starts_at=[tomorrow_10, tomorrow_10 + timedelta(hours=2)],
-        expires_at=timezone.now() + timedelta(days=1),
+        expires_at=tomorrow_10 - timedelta(hours=1),  # before the first time, whatever the hour now
         payment_required=True,
         by=specialist.user,
     )
