@@ -13,7 +13,9 @@ def profile_steps(*, user, **context):
     if not user.full_name:
         yield NextStep(
             title=_("Tell us your name"),
-            body=_("Specialists see the name you choose. You can also set what you like to be called."),
+            body=_(
+                "The people you work with here see the name you choose. You can also set what you like to be called."
+            ),
             url=reverse("accounts:settings"),
             cta=_("Complete your profile"),
             priority=20,

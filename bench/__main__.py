@@ -66,8 +66,20 @@ def main() -> None:
         # 1,000 specialists; their next free times; the slot engine; booking;
         # paying for it and the provider's webhooks; signing up with a known
         # and a new email; 200 live chat clients (PostgreSQL and Redis only);
-        # video calls between two Chromiums; 5,000 patients' journeys (insights)
-        from bench import booking, directory, insights, matching, next_available, payments, signup, slots, video
+        # video calls between two Chromiums; 5,000 patients' journeys (insights);
+        # an organization's overview over 50,000 appointments
+        from bench import (
+            booking,
+            directory,
+            insights,
+            matching,
+            next_available,
+            org_overview,
+            payments,
+            signup,
+            slots,
+            video,
+        )
         from bench import messaging as live_messaging
 
         directory.run(rounds=ROUNDS)
@@ -77,6 +89,7 @@ def main() -> None:
         booking.run(rounds=ROUNDS)
         payments.run(rounds=ROUNDS)
         insights.run(rounds=min(ROUNDS, 100))
+        org_overview.run(rounds=min(ROUNDS, 100))
         signup.run()
         live_messaging.run()
         video.run()

@@ -14,18 +14,20 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from organizations.models import ProgramEnrolment
 from specialists.models import Offering, SpecialistProfile
 
 from . import slots
 from .models import (
     Appointment,
+    AppointmentEvent,
     AvailabilityOverride,
     AvailabilityRule,
     BookingPolicy,
     BookingSettings,
     NextAvailability,
 )
-from .states import ALLOWED, SLOT_HOLDING
+from .states import AGREED_STATUSES, ALLOWED, SLOT_HOLDING, AppointmentStatus
 
 
 def free_slots_for_offering(
@@ -329,3 +331,58 @@ def next_available_annotate(profiles: QuerySet, *, now: datetime | None = None) 
         books_directly=Exists(direct),
         book_offering_id=Subquery(direct.order_by("duration_minutes", "position").values("public_id")[:1]),
     )
+
+
+def agreed(queryset: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """The appointments that were agreed (confirmed, or awaiting payment to
+    be): "booked", whatever became of them since. A hold, request or
+    proposal still open, run out, declined or called off before anyone
+    agreed was never booked."""
+    called_off_unagreed = AppointmentEvent.objects.filter(
+        appointment=OuterRef("pk"),
+        from_status__in=[AppointmentStatus.HELD, AppointmentStatus.REQUESTED, AppointmentStatus.PROPOSED],
+        to_status=AppointmentStatus.CANCELLED,
+    )
+    return queryset.filter(status__in=AGREED_STATUSES).exclude(Exists(called_off_unagreed))
+
+
+def appointment_list_for_organization(
+    organization,
+    *,
+    status: str = "",
+    late: bool = False,
+    program=None,
+    specialist=None,
+    starts_from: datetime | None = None,
+    starts_until: datetime | None = None,
+    booked_from: datetime | None = None,
+    booked_until: datetime | None = None,
+) -> QuerySet[Appointment]:
+    """Every appointment with the organization's specialists, newest session
+    first, narrowed by the given filters (ranges are [from, until)). `late`
+    keeps the late cancellations only. One query per page, whatever its
+    length: the row's patient, specialist and offering come joined."""
+    queryset = Appointment.objects.filter(specialist__organization=organization).select_related(
+        "patient", "specialist", "offering"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    if late:
+        queryset = queryset.filter(status="cancelled", is_late_cancellation=True)
+    if program is not None:
+        queryset = queryset.filter(
+            Exists(ProgramEnrolment.objects.filter(program=program, patient_id=OuterRef("patient_id")))
+        )
+    if specialist is not None:
+        queryset = queryset.filter(specialist=specialist)
+    if starts_from is not None:
+        queryset = queryset.filter(starts_at__gte=starts_from)
+    if starts_until is not None:
+        queryset = queryset.filter(starts_at__lt=starts_until)
+    if booked_from is not None or booked_until is not None:
+        queryset = agreed(queryset)
+    if booked_from is not None:
+        queryset = queryset.filter(created_at__gte=booked_from)
+    if booked_until is not None:
+        queryset = queryset.filter(created_at__lt=booked_until)
+    return queryset.order_by("-starts_at", "-pk")

@@ -37,6 +37,10 @@ class AppointmentStatus(models.TextChoices):
 
 S = AppointmentStatus
 
+# Where an agreed appointment can be (booking.selectors.agreed): a cancelled
+# one only if it was confirmed or awaiting payment first.
+AGREED_STATUSES = (S.AWAITING_PAYMENT, S.CONFIRMED, S.IN_PROGRESS, S.COMPLETED, S.NO_SHOW, S.CANCELLED)
+
 ALLOWED: dict[AppointmentStatus, set[AppointmentStatus]] = {
     # Cancelled: the patient let go of the hold to pick another time.
     S.HELD: {S.AWAITING_PAYMENT, S.CONFIRMED, S.CANCELLED, S.EXPIRED},

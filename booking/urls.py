@@ -61,8 +61,9 @@ specialist_urls = [
     ),
 ]
 
-# Organizations: the readiness board of coming sessions, and its CSV.
+# Organizations: every appointment; the readiness board of coming sessions, and its CSV.
 organization_urls = [
+    path("org/<slug:org_slug>/bookings/", organization.bookings_view, name="org-bookings"),
     path("org/<slug:org_slug>/readiness/", organization.readiness_view, name="org-readiness"),
     path("org/<slug:org_slug>/readiness.csv", organization.readiness_csv_view, name="org-readiness-csv"),
 ]

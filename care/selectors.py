@@ -41,6 +41,11 @@ def patient_ids_of_specialist(specialist) -> QuerySet:
     )
 
 
+def care_relationship_exists(*, patient_id, specialist_id) -> bool:
+    """Whether the pair ever had a care relationship (active or ended)."""
+    return CareRelationship.objects.filter(patient=patient_id, specialist=specialist_id).exists()
+
+
 def note_get_for_specialist(*, user, public_id, request=None) -> ClinicalNote:
     """The note, with its amendments in order, for its treating specialist
     only; 404 for anyone else (so its existence does not leak), recorded as

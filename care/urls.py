@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import feedback, note_access, notes, record
+from .views import feedback, note_access, notes, organization, record
 
 app_name = "care"
 
@@ -26,4 +26,17 @@ urlpatterns = [
     path("org/<slug:org_slug>/clinical-access/", note_access.clinical_access_view, name="org-clinical-access"),
     path("org/<slug:org_slug>/notes/", note_access.note_list_view, name="org-notes"),
     path("org/<slug:org_slug>/notes/<uuid:public_id>/", note_access.note_detail_view, name="org-note"),
+    # Organization: its patients, one patient's page, deactivation and the data export.
+    path("org/<slug:org_slug>/patients/", organization.patient_list_view, name="org-patients"),
+    path("org/<slug:org_slug>/patients/<uuid:public_id>/", organization.patient_detail_view, name="org-patient"),
+    path(
+        "org/<slug:org_slug>/patients/<uuid:public_id>/deactivate/",
+        organization.patient_deactivate_view,
+        name="org-patient-deactivate",
+    ),
+    path(
+        "org/<slug:org_slug>/patients/<uuid:public_id>/export/",
+        organization.patient_export_view,
+        name="org-patient-export",
+    ),
 ]

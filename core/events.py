@@ -25,7 +25,7 @@ _transactional: dict[Signal, dict[str, Callable]] = {}
 
 # accounts / organizations
 user_signed_up = Signal()  # user_id
-patient_registered = Signal()  # user_id, organization_id, referral_code
+patient_registered = Signal()  # user_id, organization_id, referral_code (typed), referral_token (cookie)
 terms_accepted = Signal()  # user_id, document_id
 membership_granted = Signal()  # membership_id
 membership_revoked = Signal()  # membership_id

@@ -31,12 +31,7 @@ def journey_event_record(
     return JourneyEvent.objects.create(actor=actor, verb=verb, data=data or {}, **_ref(obj))
 
 
-def audit_record(*, request=None, actor=None, action: str, obj: models.Model | None = None) -> AuditLog:
-    """Append one audit row for a read, write, download, export or denial.
-
-    Every view that shows health data calls this (through `audit_read`), so
-    the trail answers "who saw this record, when, from where".
-    """
+def _audit_row(*, request=None, actor=None, action: str, obj: models.Model | None = None) -> AuditLog:
     if request is not None:
         actor = actor or (request.user if request.user.is_authenticated else None)
         meta = {
@@ -46,11 +41,29 @@ def audit_record(*, request=None, actor=None, action: str, obj: models.Model | N
         }
     else:
         meta = {}
-    return AuditLog.objects.create(actor=actor, action=action, **_ref(obj), **meta)
+    return AuditLog(actor=actor, action=action, **_ref(obj), **meta)
+
+
+def audit_record(*, request=None, actor=None, action: str, obj: models.Model | None = None) -> AuditLog:
+    """Append one audit row for a read, write, download, export or denial.
+
+    Every view that shows health data calls this (through `audit_read`), so
+    the trail answers "who saw this record, when, from where".
+    """
+    row = _audit_row(request=request, actor=actor, action=action, obj=obj)
+    row.save()
+    return row
 
 
 def audit_read(request, obj: models.Model) -> AuditLog:
     return audit_record(request=request, action=AuditLog.Action.READ, obj=obj)
+
+
+def audit_reads(request, objs: Iterable[models.Model]) -> list[AuditLog]:
+    """One read row per object of a list page, written in one insert."""
+    return AuditLog.objects.bulk_create(
+        [_audit_row(request=request, action=AuditLog.Action.READ, obj=obj) for obj in objs]
+    )
 
 
 def audit_socket_read(scope, obj: models.Model) -> AuditLog:

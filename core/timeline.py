@@ -17,6 +17,10 @@ provider, not an import.
 - `register_outstanding(provider)`: `provider(specialist, patient_ids)`
   returns {patient id: [Outstanding, ...]} (payments: unpaid sessions), for
   the caseload.
+- `register_organization(provider)`: `provider(organization, patient)`
+  yields `Entry`s about the patient as their organization may see them
+  (payments: charges and refunds with its specialists), for the
+  organization's patient page and export. Never clinical content.
 """
 
 from __future__ import annotations
@@ -86,11 +90,13 @@ Provider = Callable[[Scope], Iterable[Entry]]
 DurationProvider = Callable[[Iterable], dict]
 LinkProvider = Callable[[Scope], Iterable[Link]]
 OutstandingProvider = Callable[[object, Iterable[int]], dict]
+OrganizationProvider = Callable[[object, object], Iterable[Entry]]
 
 _providers: list[Provider] = []
 _duration_providers: list[DurationProvider] = []
 _link_providers: list[LinkProvider] = []
 _outstanding_providers: list[OutstandingProvider] = []
+_organization_providers: list[OrganizationProvider] = []
 
 
 def _add(registry: list, provider) -> None:
@@ -112,6 +118,10 @@ def register_links(provider: LinkProvider) -> None:
 
 def register_outstanding(provider: OutstandingProvider) -> None:
     _add(_outstanding_providers, provider)
+
+
+def register_organization(provider: OrganizationProvider) -> None:
+    _add(_organization_providers, provider)
 
 
 def entries(scope: Scope, *, kind: str | None = None) -> list[Entry]:
@@ -146,3 +156,11 @@ def outstanding(specialist, patient_ids) -> dict[int, list[Outstanding]]:
         for patient_id, items in provider(specialist, patient_ids).items():
             found.setdefault(patient_id, []).extend(items)
     return found
+
+
+def organization_facts(organization, patient, *, kind: str | None = None) -> list[Entry]:
+    """What `organization` may see about `patient` from every provider, newest first."""
+    found = [entry for provider in _organization_providers for entry in provider(organization, patient)]
+    if kind:
+        found = [entry for entry in found if entry.kind == kind]
+    return sorted(found, key=lambda entry: entry.at, reverse=True)

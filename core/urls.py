@@ -11,7 +11,6 @@ urlpatterns = [
     path("accounts/two-factor-required/", views.mfa_required_view, name="mfa-required"),
     path("patient/", views.patient_home_view, name="patient-home"),
     path("specialist/", views.specialist_home_view, name="specialist-home"),
-    path("affiliate/", views.affiliate_home_view, name="affiliate-home"),
     # Notifications, one inbox per portal.
     path("patient/notifications/", views.patient_notifications_view, name="patient-notifications"),
     path("patient/notifications/read/", views.patient_notifications_read_view, name="patient-notifications-read"),

@@ -65,12 +65,6 @@ def specialist_home_view(request):
     return render(request, "portals/specialist/home.html", context)
 
 
-@require_GET
-@portal_required(Portal.AFFILIATE)
-def affiliate_home_view(request):
-    return _portal_home(request, Portal.AFFILIATE, "portals/affiliate/home.html")
-
-
 # --- Notifications: one inbox per portal -------------------------------------
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("video.urls")),
     path("", include("payments.urls")),
     path("", include("care.urls")),
+    path("", include("affiliates.urls")),
     path("", include("insights.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -11,7 +11,6 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -28,15 +27,15 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from booking.models import Appointment, AppointmentEvent
+from booking.models import AppointmentEvent
 from booking.states import AppointmentStatus
+from core.cells import Cell, rate
 from organizations.models import Membership, Organization, Program
 from specialists.models import SpecialistProfile
 
-from .cells import Cell, rate
 from .periods import Period, period_clean
+from .scope import add_months, check_scope, sessions_in_scope
 
 S = AppointmentStatus
 # How many months after the first one the cohort table follows.
@@ -81,29 +80,6 @@ class CohortRow:
     later: list[RetentionCell]
 
 
-def _check_specialist(
-    organization: Organization, specialist: SpecialistProfile | None, program: Program | None = None
-) -> None:
-    if specialist is not None and specialist.organization_id != organization.pk:
-        raise ValidationError(_("This specialist is not one of this organization's."), code="foreign_specialist")
-    if program is not None and program.organization_id != organization.pk:
-        raise ValidationError(_("This program is not one of this organization's."), code="foreign_program")
-
-
-def _sessions(organization: Organization, specialist: SpecialistProfile | None, program: Program | None = None):
-    """The organization's sessions (or one specialist's); with `program`,
-    only those of the program's patients (one enrolment per patient and
-    program: the join adds no rows)."""
-    # The organization's specialists as a subquery the database hashes once,
-    # not a join to their table for every session.
-    sessions = Appointment.objects.filter(specialist__in=organization.specialist_profiles.values("pk"))
-    if specialist is not None:
-        sessions = sessions.filter(specialist=specialist)
-    if program is not None:
-        sessions = sessions.filter(patient__program_enrolments__program=program)
-    return sessions
-
-
 def attendance_summary(
     *,
     organization: Organization,
@@ -120,12 +96,12 @@ def attendance_summary(
     withdrawing a request nobody accepted, was never a session.
     """
     period = period_clean(start_on=start_on, end_on=end_on, today=today)
-    _check_specialist(organization, specialist, program)
+    check_scope(organization, specialist, program)
     start, end = period.bounds()
     was_confirmed = Exists(AppointmentEvent.objects.filter(appointment=OuterRef("pk"), to_status=S.CONFIRMED))
     cancelled = Q(status=S.CANCELLED, was_confirmed=True)
     counts = (
-        _sessions(organization, specialist, program)
+        sessions_in_scope(organization, specialist, program)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .annotate(was_confirmed=was_confirmed)
         .aggregate(
@@ -174,7 +150,7 @@ def time_to_first_session(
     taken here over one row per such patient.
     """
     period = period_clean(start_on=start_on, end_on=end_on, today=today)
-    _check_specialist(organization, specialist, program)
+    check_scope(organization, specialist, program)
     start, end = period.bounds()
     # Each patient's first attended session, grouped in one pass over the
     # sessions; when they became the organization's patient is looked up
@@ -185,7 +161,7 @@ def time_to_first_session(
         .values("created_at")[:1]
     )
     firsts = (
-        _sessions(organization, specialist, program)
+        sessions_in_scope(organization, specialist, program)
         .filter(status=S.COMPLETED)
         .values("patient_id")
         .annotate(first_at=Min("starts_at"))
@@ -209,15 +185,6 @@ def time_to_first_session(
     if not patients.is_suppressed:
         median = statistics.median(max((first - joined).total_seconds(), 0) / 86400 for joined, first in rows)
     return TimeToFirstSession(period=period, patients=patients, median_days=median)
-
-
-def _add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _on(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
 
 
 def _month_start(month: date) -> datetime:
@@ -284,14 +251,14 @@ def retention_cohorts(
     """
     today = today or timezone.localdate()
     period = period_clean(start_on=start_on, end_on=end_on, today=today)
-    _check_specialist(organization, specialist, program)
+    check_scope(organization, specialist, program)
     first_month = period.start_on.replace(day=1)
     last_month = period.end_on.replace(day=1)
-    sessions_end = _month_start(_add_months(last_month, RETENTION_MONTHS + 1))
+    sessions_end = _month_start(add_months(last_month, RETENTION_MONTHS + 1))
     counts = _cohort_counts(
-        _sessions(organization, specialist, program).filter(status=S.COMPLETED, starts_at__lt=sessions_end),
+        sessions_in_scope(organization, specialist, program).filter(status=S.COMPLETED, starts_at__lt=sessions_end),
         first_month=first_month,
-        end_month=_add_months(last_month, 1),
+        end_month=add_months(last_month, 1),
     )
     table = []
     month = first_month
@@ -299,12 +266,12 @@ def retention_cohorts(
         size = Cell(counts.get((month, month), 0))
         later = []
         for offset in range(1, RETENTION_MONTHS + 1):
-            later_month = _add_months(month, offset)
+            later_month = add_months(month, offset)
             if later_month > today:
                 later.append(RetentionCell(None, None))
                 continue
             cell = Cell(counts.get((month, later_month), 0))
             later.append(RetentionCell(cell, rate(cell, size)))
         table.append(CohortRow(month=month, patients=size, later=later))
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return table

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from core.cells import Cell, rate_shown
 from core.money import Money
 from core.spreadsheets import csv_lines as _guarded_lines
 
 from .attendance import Attendance, CohortRow, TimeToFirstSession
-from .cells import Cell, rate_shown
 from .funnel import Funnel
 from .revenue import Revenue
 from .satisfaction import SatisfactionMonth

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from core.cells import SUPPRESSED, rate_shown
 from core.charts import Chart, Series, bar_chart, line_chart
 from core.money import Money
 from organizations.models import Organization, Program
@@ -29,7 +30,6 @@ from .attendance import (
     retention_cohorts,
     time_to_first_session,
 )
-from .cells import SUPPRESSED, rate_shown
 from .funnel import Funnel, journey_funnel, specialist_funnel
 from .periods import Period
 from .revenue import Revenue, revenue_by_month

@@ -40,11 +40,11 @@ from django.utils.translation import gettext_lazy
 from booking.models import Appointment, AppointmentEvent
 from booking.states import AppointmentStatus
 from care.models import CareRelationship, Feedback
+from core.cells import Cell, difference, rate
 from organizations.models import Membership, Organization, Program
 from patients.models import Intake
 from specialists.models import SpecialistProfile
 
-from .cells import Cell, difference, rate
 from .periods import Period, period_clean
 
 DEFAULT_WINDOW_DAYS = 90

@@ -15,13 +15,13 @@ from datetime import date
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
+from core.cells import Cell
 from organizations.models import Organization, Program
 from payments.models import BillingSettings, Payment
 from specialists.models import SpecialistProfile
 
-from .attendance import _check_specialist, _on
-from .cells import Cell
 from .periods import Period
+from .scope import check_scope, local_day
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def revenue_by_month(
     """The organization's card payments over `period`, per month and
     currency, months without payments left out. Two queries: the billing
     setting and one grouped query over the payments."""
-    _check_specialist(organization, specialist, program)
+    check_scope(organization, specialist, program)
     takes_payments = BillingSettings.objects.filter(organization=organization, enabled=True).exists()
     start, end = period.bounds()
     payments = Payment.objects.filter(
@@ -87,7 +87,7 @@ def revenue_by_month(
         shown = not patients.is_suppressed
         months.append(
             RevenueMonth(
-                month=_on(row["month"]).replace(day=1),
+                month=local_day(row["month"]).replace(day=1),
                 currency=row["currency"],
                 patients=patients,
                 payments=row["payments"],

@@ -19,12 +19,12 @@ from django.db.models.functions import TruncMonth
 
 from booking.states import AppointmentStatus
 from care.feedback import csat_percent, nps_score, score_counts
+from core.cells import Cell, rate
 from organizations.models import Organization, Program
 from specialists.models import SpecialistProfile
 
-from .attendance import _add_months, _check_specialist, _on, _sessions
-from .cells import Cell, rate
 from .periods import Period
+from .scope import add_months, check_scope, local_day, sessions_in_scope
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def _months(period: Period) -> list[date]:
     months, month = [], period.start_on.replace(day=1)
     while month <= period.end_on:
         months.append(month)
-        month = _add_months(month, 1)
+        month = add_months(month, 1)
     return months
 
 
@@ -81,12 +81,12 @@ def satisfaction_by_month(
     Raises ValidationError for a specialist or program of another organization.
     """
     if organization is not None:
-        _check_specialist(organization, specialist, program)
+        check_scope(organization, specialist, program)
     start, end = period.bounds()
     months = _months(period)
     # Answers exist only for sessions held: one pass over those sessions
     # counts both (a session has at most one answer).
-    held = _sessions(organization or specialist.organization, specialist, program).filter(
+    held = sessions_in_scope(organization or specialist.organization, specialist, program).filter(
         status=AppointmentStatus.COMPLETED, starts_at__gte=start, starts_at__lt=end
     )
     rows = (
@@ -97,7 +97,7 @@ def satisfaction_by_month(
     empty = dict.fromkeys(["completed", *score_counts()], 0)
     by_month: dict[date, dict] = {}
     for row in rows:
-        month = _on(row.pop("month")).replace(day=1)
+        month = local_day(row.pop("month")).replace(day=1)
         totals = by_month.setdefault(month, dict(empty))
         for name, value in row.items():
             totals[name] += value

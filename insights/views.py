@@ -7,12 +7,14 @@ are explained with a 400, before any figure is computed.
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from core.models import AuditLog
 from core.portals import Portal, portal_required
@@ -23,6 +25,10 @@ from specialists.selectors import specialist_profile_for_user
 from .dashboard import organization_insights, specialist_insights
 from .exports import ORGANIZATION_SECTIONS, SPECIALIST_SECTIONS, section_csv
 from .forms import InsightsForm, OrganizationInsightsForm
+from .overview import PERIOD_DAYS, blocked_sessions, organization_overview, period_days_parse, window_for
+from .team import SORTS, activity_sorted, sort_parse, specialist_activity
+
+ACTIVITY_PAGE_SIZE = 50
 
 
 def _csv_response(lines, filename: str) -> HttpResponse:
@@ -139,3 +145,60 @@ def specialist_insights_csv_view(request, section):
     lines = section_csv(section, specialist=profile, period=form.period, window_days=form.cleaned_data["window"])
     audit_record(request=request, action=AuditLog.Action.EXPORT, obj=profile)
     return _csv_response(lines, f"{section}-{form.period.start_on}-{form.period.end_on}.csv")
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@portal_required(Portal.ORGANIZATION)
+def organization_overview_view(request, org_slug):
+    """How the clinic is doing over the last 7, 30 or 90 days. The
+    organization's home loads the same tiles as a fragment."""
+    organization = organization_get_for_admin(user=request.user, slug=org_slug)
+    days, notice = period_days_parse(request.GET.get("days"), default=PERIOD_DAYS[0])
+    context = {
+        "organization": organization,
+        "overview": organization_overview(organization=organization, days=days),
+        "period_days": PERIOD_DAYS,
+        "notice": notice,
+    }
+    audit_record(request=request, action=AuditLog.Action.READ, obj=organization)
+    template = "insights/organization/overview.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#org-overview"
+    return render(request, template, context)
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def organization_overview_readiness_view(request, org_slug):
+    """The overview's "sessions not ready" figure, loaded by the tile: the
+    coming week's sessions whose patient still has a consent or form to
+    complete."""
+    organization = organization_get_for_admin(user=request.user, slug=org_slug)
+    context = {"organization": organization, "blocked": blocked_sessions(organization)}
+    audit_record(request=request, action=AuditLog.Action.READ, obj=organization)
+    return render(request, "insights/organization/overview.html#overview-readiness", context)
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def organization_specialists_view(request, org_slug):
+    """Each specialist's approval, capacity, caseload, utilisation,
+    cancellations, no-shows, feedback and payout status."""
+    organization = organization_get_for_admin(user=request.user, slug=org_slug)
+    days, days_notice = period_days_parse(request.GET.get("days"), default=PERIOD_DAYS[1])
+    sort, sort_notice = sort_parse(request.GET.get("sort"))
+    period = window_for(days).current
+    rows = activity_sorted(specialist_activity(organization=organization, period=period), sort)
+    context = {
+        "organization": organization,
+        "page": Paginator(rows, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page")),
+        "period": period,
+        "days": days,
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _key) in SORTS.items()],
+        "period_days": PERIOD_DAYS,
+        "notices": [notice for notice in (days_notice, sort_notice) if notice],
+    }
+    audit_record(request=request, action=AuditLog.Action.READ, obj=organization)
+    return render(request, "insights/organization/specialists.html", context)

@@ -47,8 +47,14 @@ class SignupForm(TermsAcceptanceMixin):
 
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     timezone = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    referral_code = forms.CharField(
+        label=_("Referral code"),
+        max_length=32,
+        required=False,
+        help_text=_("If someone gave you a code, type it here."),
+    )
 
-    field_order = ["full_name", "email", "password1", "timezone", "accept_terms", "shown_documents"]
+    field_order = ["full_name", "email", "password1", "timezone", "referral_code", "accept_terms", "shown_documents"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -74,6 +80,8 @@ class SignupForm(TermsAcceptanceMixin):
                 accepted=self.documents,
                 ip_address=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                referral_code=self.cleaned_data["referral_code"],
+                referral_token=request.COOKIES.get(settings.REFERRAL_COOKIE_NAME, ""),
             )
 
 

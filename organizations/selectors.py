@@ -22,7 +22,7 @@ def portal_accesses_for_user(user) -> list[PortalAccess]:
     single = {
         Portal.PATIENT: (_("Patient"), reverse("core:patient-home")),
         Portal.SPECIALIST: (_("Specialist"), reverse("core:specialist-home")),
-        Portal.AFFILIATE: (_("Affiliate"), reverse("core:affiliate-home")),
+        Portal.AFFILIATE: (_("Affiliate"), reverse("affiliates:home")),
     }
     accesses: dict[tuple, PortalAccess] = {}
     for membership in membership_list_for_user(user=user):

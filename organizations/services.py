@@ -221,13 +221,22 @@ def patient_register(
     ip_address: str | None,
     user_agent: str,
     referral_code: str = "",
+    referral_token: str = "",
 ) -> Membership:
-    """A new person becomes a patient of `organization`, with the terms they accepted."""
+    """A new person becomes a patient of `organization`, with the terms they accepted.
+
+    `referral_code` is what they typed at sign-up, `referral_token` the signed
+    referral cookie a link set; the affiliates app decides what to credit.
+    """
     membership = membership_grant(organization=organization, user=user, role=Membership.Role.PATIENT)
     terms_accept(user=user, documents=accepted, ip_address=ip_address, user_agent=user_agent)
     journey_event_record(actor=user, verb="patient.registered", obj=membership)
     events.send_on_commit(
-        events.patient_registered, user_id=user.pk, organization_id=organization.pk, referral_code=referral_code
+        events.patient_registered,
+        user_id=user.pk,
+        organization_id=organization.pk,
+        referral_code=referral_code,
+        referral_token=referral_token,
     )
     return membership
 

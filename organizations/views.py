@@ -1,6 +1,12 @@
+import csv
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -8,11 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import nextsteps
+from core.filters import date_filter
+from core.models import AuditLog
 from core.portals import Portal, portal_accesses, portal_required
 from core.selectors import get_for_user
-from core.services import client_ip
+from core.services import audit_record, client_ip
+from core.spreadsheets import safe_cell
 
-from . import selectors, services
+from . import audit, selectors, services
 from .forms import (
     BrandForm,
     MatchingQuestionsForm,
@@ -25,6 +34,8 @@ from .forms import (
 )
 from .middleware import TERMS_PENDING_KEY
 from .models import Membership, TermsDocument
+
+AUDIT_PAGE_SIZE = 50
 
 
 def _org(request, org_slug):
@@ -277,3 +288,94 @@ def program_view(request, org_slug, public_id):
     join_url = request.build_absolute_uri(reverse("discovery:program-join-link", args=[program.enrolment_code]))
     context = {"organization": org, "program": program, "form": form, "roster_form": roster_form, "join_url": join_url}
     return render(request, "organizations/organization/program.html", context, status=status)
+
+
+# --- The audit log ----------------------------------------------------------------------
+
+
+def _audit_filters(request, kinds) -> tuple[audit.AuditFilters, dict]:
+    notices: list[str] = []
+    get = request.GET
+    action = get.get("action", "")
+    if action and action not in AuditLog.Action.values:
+        notices.append(_("We ignored the action filter: we could not read it."))
+        action = ""
+    kind = next((kind for kind in kinds if str(kind.pk) == get.get("type", "")), None)
+    if get.get("type") and kind is None:
+        notices.append(_("We ignored the object type filter: we could not find it."))
+    start_on = date_filter(get.get("from", ""), _("from"), notices)
+    end_on = date_filter(get.get("to", ""), _("to"), notices)
+    if start_on and end_on and end_on < start_on:
+        notices.append(_("We ignored the “to” date: it was before the “from” date."))
+        end_on = None
+    zone = zoneinfo.ZoneInfo(request.user.timezone)
+    filters = audit.AuditFilters(
+        person=get.get("person", "").strip()[:100],
+        action=action,
+        content_type=kind,
+        start_at=datetime.combine(start_on, datetime.min.time(), tzinfo=zone) if start_on else None,
+        end_at=datetime.combine(end_on + timedelta(days=1), datetime.min.time(), tzinfo=zone) if end_on else None,
+        notices=notices,
+    )
+    shown = {"from": start_on.isoformat() if start_on else "", "to": end_on.isoformat() if end_on else ""}
+    return filters, shown
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def audit_view(request, org_slug):
+    """Who read or changed which record, when, from where: the organization's own rows."""
+    org = _org(request, org_slug)
+    kinds = audit.audit_object_types(org)
+    filters, shown = _audit_filters(request, kinds)
+    page = Paginator(audit.audit_list_for_organization(org, filters), AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = audit.audit_rows(org, page.object_list)  # the log as it stood before this read
+    audit_record(request=request, action=AuditLog.Action.READ, obj=org)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "organization": org,
+        "kinds": kinds,
+        "actions": AuditLog.Action.choices,
+        "filters": filters,
+        "shown": shown,
+        "page": page,
+        "rows": rows,
+        "query": query.urlencode(),
+        "row_limit": audit.CSV_ROW_LIMIT,
+    }
+    return render(request, "organizations/organization/audit.html", context)
+
+
+@require_GET
+@portal_required(Portal.ORGANIZATION)
+def audit_csv_view(request, org_slug):
+    """The filtered rows as CSV (at most CSV_ROW_LIMIT, newest first); audited as an export."""
+    org = _org(request, org_slug)
+    filters, _shown = _audit_filters(request, audit.audit_object_types(org))
+    entries = audit.audit_list_for_organization(org, filters)[: audit.CSV_ROW_LIMIT]
+    rows = audit.audit_rows(org, entries)
+    audit_record(request=request, action=AuditLog.Action.EXPORT, obj=org)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{org.slug}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        ["at_utc", "name", "email", "roles", "action", "object_type", "object_id", "ip", "user_agent", "path"]
+    )
+    for row in rows:
+        entry = row.entry
+        writer.writerow(
+            [
+                entry.at.astimezone(UTC).isoformat(),
+                safe_cell(entry.actor.display_name if entry.actor else ""),
+                safe_cell(entry.actor.email if entry.actor else ""),
+                safe_cell("; ".join(row.roles)),
+                entry.action,
+                safe_cell(entry.content_type.name if entry.content_type else ""),
+                entry.object_public_id or "",
+                entry.ip_address or "",
+                safe_cell(entry.user_agent),
+                safe_cell(entry.path),
+            ]
+        )
+    return response

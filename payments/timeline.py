@@ -27,14 +27,23 @@ def _money(amount_minor: int, currency: str) -> str:
 
 
 def payments(scope: timeline.Scope):
-    rows = (
-        Payment.objects.filter(patient=scope.patient, specialist=scope.specialist)
-        .select_related("appointment__offering")
-        .prefetch_related("refunds")
+    rows = Payment.objects.filter(patient=scope.patient, specialist=scope.specialist)
+    return _entries(
+        rows, url=lambda payment: reverse("booking:specialist-appointment", args=[payment.appointment.public_id])
     )
+
+
+def organization_payments(organization, patient):
+    """The patient's charges and refunds with `organization` (no links: its
+    admins have no appointment page)."""
+    return _entries(Payment.objects.filter(patient=patient, organization=organization), url=lambda payment: "")
+
+
+def _entries(rows, *, url):
+    rows = rows.select_related("appointment__offering").prefetch_related("refunds")
     for payment in rows:
         session = payment.appointment.offering.name
-        url = reverse("booking:specialist-appointment", args=[payment.appointment.public_id])
+        link = url(payment)
         status = Payment.Status(payment.status)
         if payment.kind == Payment.Kind.COVERAGE:
             title = _("Covered by a program: %(session)s") % {"session": session}
@@ -44,7 +53,7 @@ def payments(scope: timeline.Scope):
                 "session": session,
             }
         yield timeline.Entry(
-            at=payment.paid_at or payment.created_at, kind="payment", title=title, url=url, tags=(str(status.label),)
+            at=payment.paid_at or payment.created_at, kind="payment", title=title, url=link, tags=(str(status.label),)
         )
         for refund in payment.refunds.all():
             if refund.status == Refund.Status.FAILED:
@@ -54,7 +63,7 @@ def payments(scope: timeline.Scope):
                 kind="payment",
                 title=_("Refund of %(amount)s for %(session)s")
                 % {"amount": _money(refund.amount_minor, payment.currency), "session": session},
-                url=url,
+                url=link,
                 tags=(str(Refund.Status(refund.status).label),),
             )
 
@@ -89,3 +98,4 @@ def unpaid(specialist, patient_ids) -> dict[int, list[timeline.Outstanding]]:
 def register() -> None:
     timeline.register(payments)
     timeline.register_outstanding(unpaid)
+    timeline.register_organization(organization_payments)

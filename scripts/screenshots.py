@@ -139,9 +139,32 @@ SIGNED_IN_PAGES = [
             ("organization-readiness", f"/org/{DEMO_ORG}/readiness/"),
             ("organization-insights", f"/org/{DEMO_ORG}/insights/"),
             ("organization-feedback", f"/org/{DEMO_ORG}/feedback/"),
+            ("organization-overview", f"/org/{DEMO_ORG}/overview/"),
+            ("organization-patients", f"/org/{DEMO_ORG}/patients/"),
+            ("organization-patient", Follow(f"/org/{DEMO_ORG}/patients/", "a:has-text('Jamie Rivera')")),
+            ("organization-bookings", f"/org/{DEMO_ORG}/bookings/"),
+            ("organization-specialist-activity", f"/org/{DEMO_ORG}/specialists/activity/"),
+            ("organization-audit", f"/org/{DEMO_ORG}/audit/"),
+            ("organization-affiliates", f"/org/{DEMO_ORG}/affiliates/"),
+            (
+                "organization-affiliate",
+                Follow(f"/org/{DEMO_ORG}/affiliates/", "a[href*='/affiliates/']:has-text('Demo')"),
+            ),
+            ("organization-affiliate-statements", f"/org/{DEMO_ORG}/affiliates/statements/"),
         ],
     ),
-    ("affiliate@demo.daraport.test", [("affiliate-home", "/affiliate/")]),
+    (
+        "affiliate@demo.daraport.test",
+        [
+            ("affiliate-home", "/affiliate/"),
+            ("affiliate-links", "/affiliate/links/"),
+            ("affiliate-statements", "/affiliate/statements/"),
+            (
+                "affiliate-statement",
+                Follow("/affiliate/statements/", "main a[href^='/affiliate/statements/'][href$='/']"),
+            ),
+        ],
+    ),
 ]
 
 

@@ -69,14 +69,14 @@ MATRIX: dict[str, Route] = {
             other_specialist=Redirect("core:specialist-home"),
             org_admin=Redirect("organizations:home", (("org_slug", "org_slug"),)),
             other_org_admin=Redirect("organizations:home", (("org_slug", "other_org_slug"),)),
-            affiliate=Redirect("core:affiliate-home"),
+            affiliate=Redirect("affiliates:home"),
         )
     ),
     # Staff with a second factor are sent on; others may read why it is needed.
     "core:mfa-required": Route(row(200, anonymous=LOGIN, **dict.fromkeys(STAFF, HOME))),
     "core:patient-home": Route(portal_home("patient_a", "patient_b"), private=True),
     "core:specialist-home": Route(portal_home("specialist", "other_specialist"), private=True),
-    "core:affiliate-home": Route(portal_home("affiliate"), private=True),
+    "affiliates:home": Route(portal_home("affiliate"), private=True),
     # --- organization portal and terms ----------------------------------------
     # An admin of one organization goes straight to it (several: a chooser).
     "organizations:chooser": Route(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from core.models import AuditLog
 from core.portals import Portal, no_store, portal_required
-from core.services import audit_read, audit_record
+from core.services import audit_read, audit_reads, audit_record
 from core.timeutils import format_date
 from organizations.selectors import organization_get_for_admin
 from specialists.selectors import specialist_profile_for_user
@@ -250,10 +250,8 @@ def specialist_feedback_view(request):
     context = {"period": period, "periods": PERIODS, "profile": profile, "bad_period": status == 400}
     if profile is not None:
         rows = feedback_list_for_specialist(profile=profile, since=since, zone=request.user.timezone or "UTC")
-        for row in rows:
-            if not row.anonymous:
-                # A named answer is health data about that patient.
-                audit_read(request, row.feedback)
+        # A named answer is health data about that patient.
+        audit_reads(request, [row.feedback for row in rows if not row.anonymous])
         if rows and all(row.anonymous for row in rows):
             # Still a read of the answers, though of no one by name.
             audit_record(request=request, action=AuditLog.Action.READ, obj=profile)

@@ -24,10 +24,10 @@ from booking.selectors_specialist import appointment_get_for_specialist
 from core.portals import Portal, portal_required
 
 from ..forms_notes import AmendmentForm, NoteDraftForm, draft_form_from_post, section_field_name
-from ..models import CareRelationship, ClinicalNote
+from ..models import ClinicalNote
 from ..notes import NOTE_STATUSES, note_amend, note_draft_save, note_sign
 from ..record import note_rows
-from ..selectors import note_get_for_specialist, note_of_appointment
+from ..selectors import care_relationship_exists, note_get_for_specialist, note_of_appointment
 
 TEMPLATE = "care/specialist/note.html"
 
@@ -56,9 +56,7 @@ def _load(request, public_id):
 
 
 def _render(request, appointment, note, *, form=None, amend_form=None, error="", status=200):
-    in_care = CareRelationship.objects.filter(
-        patient=appointment.patient_id, specialist=appointment.specialist_id
-    ).exists()
+    in_care = care_relationship_exists(patient_id=appointment.patient_id, specialist_id=appointment.specialist_id)
     if form is None and (note is None or not note.is_signed):
         template = request.GET.get("template") or (note.template if note else ClinicalNote.Template.SOAP)
         initial = {"template": template}

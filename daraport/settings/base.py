@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "messaging",
     "video",
     "payments",
+    "affiliates",
     "insights",
 ]
 
@@ -277,6 +278,8 @@ SESSION_ABSOLUTE_TIMEOUT_PATIENT = 14 * 24 * 60 * 60
 SESSION_CHECK_SECONDS = 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT_PATIENT
 SESSION_COOKIE_HTTPONLY = True
+# The signed first-party cookie a referral link sets (affiliates.attribution).
+REFERRAL_COOKIE_NAME = "daraport_ref"
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 

@@ -3,9 +3,8 @@ suppression mark where a figure is withheld."""
 
 from django import template
 
+from core.cells import SUPPRESSED, rate_shown
 from core.money import Money
-
-from ..cells import SUPPRESSED, rate_shown
 
 register = template.Library()
 

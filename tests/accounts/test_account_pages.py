@@ -53,7 +53,7 @@ def page(client, user, name):
     [
         ("patient_a", "/patient/appointments/"),
         ("specialist", "/specialist/calendar/"),
-        ("org_admin", "/org/{slug}/members/"),
+        ("org_admin", "/org/{slug}/patients/"),
     ],
 )
 def test_account_pages_keep_the_portal_navigation(client, personas, org, name, persona, portal_link):

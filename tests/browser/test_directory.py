@@ -39,7 +39,10 @@ def test_filter_by_language_open_a_profile_and_compare_two(page, specialists):
     assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded instead of swapping the list"
 
     page.get_by_label("Sort by").select_option("price")
-    expect(page).to_have_url(re.compile(r"/specialists/\?(sort=price&language=de|language=de&sort=price)$"))
+    # The sorted list is a fresh request; a loaded machine may take a while to answer.
+    expect(page).to_have_url(
+        re.compile(r"/specialists/\?(sort=price&language=de|language=de&sort=price)$"), timeout=15_000
+    )
     expect(count).to_contain_text(re.compile(r"\b1 specialist\b(?!s)"))
     assert page.evaluate("window.stillTheSamePage") is True
 

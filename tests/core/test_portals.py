@@ -40,7 +40,7 @@ def test_the_header_role_switcher_links_every_portal(client, org):
 
 def test_a_portal_without_the_role_is_a_friendly_403(client, org):
     client.force_login(member(org, Membership.Role.PATIENT))
-    response = client.get(reverse("core:affiliate-home"))
+    response = client.get(reverse("affiliates:home"))
     assert response.status_code == 403
     assert "affiliate portal is for partners" in response.content.decode()
 

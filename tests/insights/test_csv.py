@@ -2,8 +2,8 @@ import csv
 import io
 from datetime import timedelta
 
+from core.cells import Cell
 from insights.attendance import attendance_summary, retention_cohorts, time_to_first_session
-from insights.cells import Cell
 from insights.csv import (
     ATTENDANCE_HEADER,
     FUNNEL_HEADER,

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from insights.attendance import _add_months
 from insights.periods import period_clean
 from insights.revenue import revenue_by_month
+from insights.scope import add_months
 from organizations.models import Membership
 from payments.models import Payment
 from tests.conftest import member
@@ -27,8 +27,8 @@ def moment(day, hour=12):
 
 @pytest.fixture
 def months():
-    first = _add_months(timezone.localdate().replace(day=1), -3)
-    return first, _add_months(first, 1)
+    first = add_months(timezone.localdate().replace(day=1), -3)
+    return first, add_months(first, 1)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def ledger(clinic, specialist, outsider, months):
 
 def test_revenue_is_summed_by_month_and_small_months_are_withheld(clinic, ledger, months):
     first, second = months
-    period = period_clean(start_on=first, end_on=_add_months(second, 1) - timedelta(days=1))
+    period = period_clean(start_on=first, end_on=add_months(second, 1) - timedelta(days=1))
     revenue = revenue_by_month(organization=clinic, period=period)
     assert revenue.takes_payments is True  # it has payments, whatever the setting
     one, two = revenue.months
@@ -78,7 +78,7 @@ def test_the_page_shows_the_months_revenue_and_its_chart(client, clinic, ledger,
     admin = member(clinic, Membership.Role.ADMIN, staff=True)
     client.force_login(admin)
     first, second = months
-    query = {"start": first.isoformat(), "end": (_add_months(second, 1) - timedelta(days=1)).isoformat()}
+    query = {"start": first.isoformat(), "end": (add_months(second, 1) - timedelta(days=1)).isoformat()}
     text = client.get(reverse("insights:org-insights", args=[clinic.slug]), query).content.decode()
     assert 'id="chart-revenue"' in text
     assert "€1,080.00" in text and "€1,050.00" in text

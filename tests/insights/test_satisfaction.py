@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from booking.states import AppointmentStatus
-from insights.attendance import _add_months
 from insights.periods import period_clean
 from insights.satisfaction import satisfaction_by_month
+from insights.scope import add_months
 from tests.accounts.factories import UserFactory
 from tests.organizations.factories import ProgramFactory
 
@@ -28,8 +28,8 @@ def moment(day: date, hour: int = 10) -> datetime:
 
 @pytest.fixture
 def months():
-    first = _add_months(timezone.localdate().replace(day=1), -4)
-    return first, _add_months(first, 1)
+    first = add_months(timezone.localdate().replace(day=1), -4)
+    return first, add_months(first, 1)
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def answers(specialist, outsider, months):
 
 def test_csat_and_nps_match_the_hand_computed_figures(clinic, answers, months):
     first, second = months
-    period = period_clean(start_on=first, end_on=_add_months(second, 1) - timedelta(days=1))
+    period = period_clean(start_on=first, end_on=add_months(second, 1) - timedelta(days=1))
     table, whole = satisfaction_by_month(period=period, organization=clinic)
     assert [m.month for m in table] == [first, second]
     one, two = table
@@ -98,7 +98,7 @@ def test_the_response_rate_counts_answers_per_session_held(clinic, specialist, a
     for n in range(3):
         session(UserFactory(), specialist, moment(first + timedelta(days=n), 15))
     session(UserFactory(), specialist, moment(first, 17), status=AppointmentStatus.NO_SHOW)
-    period = period_clean(start_on=first, end_on=_add_months(first, 1) - timedelta(days=1))
+    period = period_clean(start_on=first, end_on=add_months(first, 1) - timedelta(days=1))
     [one], whole = satisfaction_by_month(period=period, organization=clinic)
     assert (one.completed.value, one.responses.value) == (15, 12)
     assert one.response_rate == pytest.approx(12 / 15)
@@ -107,7 +107,7 @@ def test_the_response_rate_counts_answers_per_session_held(clinic, specialist, a
 
 def test_a_response_rate_from_few_sessions_is_withheld(clinic, answers, months):
     _first, second = months
-    period = period_clean(start_on=second, end_on=_add_months(second, 1) - timedelta(days=1))
+    period = period_clean(start_on=second, end_on=add_months(second, 1) - timedelta(days=1))
     [two], _whole = satisfaction_by_month(period=period, organization=clinic)
     assert two.completed.shown == "<11"
     assert two.response_rate is None

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 
 from booking.states import AppointmentStatus
+from core.cells import SUPPRESSED, Cell, difference, rate
 from insights.attendance import attendance_summary, retention_cohorts, time_to_first_session
-from insights.cells import SUPPRESSED, Cell, difference, rate
 from insights.funnel import journey_funnel
 
 from .journeys import choose, complete_intake, register, session

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from affiliates.models import Affiliate
 from booking import selectors as booking_selectors
 from booking import services as booking_services
 from booking.models import Appointment, AvailabilityRequest, Proposal
@@ -99,6 +100,7 @@ class World:
     terms: TermsDocument
     compare_query: str
     booked_day: date  # a day of Sam's with sessions, in his zone
+    affiliate: Affiliate
     # Alex's completed session the demo leaves unanswered (care/demo.py).
     feedback_session: Appointment | None = None
 
@@ -245,7 +247,20 @@ PAGES = [
     SweepPage(ORG, "brand", _org("organizations:brand")),
     SweepPage(ORG, "terms", _org("organizations:terms")),
     SweepPage(ORG, "sign-on", _org("organizations:sso")),
+    SweepPage(ORG, "overview", _org("insights:org-overview")),
+    SweepPage(ORG, "patients", _org("care:org-patients")),
+    SweepPage(ORG, "patient", _org("care:org-patient", lambda w: w.long_named.public_id)),
+    SweepPage(ORG, "bookings", _org("booking:org-bookings")),
+    SweepPage(ORG, "specialist-activity", _org("insights:org-specialists")),
+    SweepPage(ORG, "audit-log", _org("organizations:audit")),
+    SweepPage(ORG, "affiliates", _org("affiliates:org-list")),
+    SweepPage(ORG, "affiliate", _org("affiliates:org-affiliate", lambda w: w.affiliate.public_id)),
+    SweepPage(ORG, "affiliate-settings", _org("affiliates:org-settings")),
+    SweepPage(ORG, "affiliate-statements", _org("affiliates:org-statements")),
     SweepPage(AFFILIATE, "home", "/affiliate/"),
+    SweepPage(AFFILIATE, "links", "/affiliate/links/"),
+    SweepPage(AFFILIATE, "payout", "/affiliate/payout/"),
+    SweepPage(AFFILIATE, "statements", "/affiliate/statements/"),
 ]
 PORTAL_HOMES = [page for page in PAGES if page.role != ANON and page.name == "home"]
 
@@ -332,6 +347,7 @@ def seed_world() -> World:
         document=ConsentDocument.objects.filter(organization=org).first(),
         form=IntakeForm.objects.filter(organization=org).first(),
         terms=TermsDocument.objects.filter(organization=org).first(),
+        affiliate=Affiliate.objects.get(user=users[AFFILIATE], organization=org),
         booked_day=to_zone(starts[0], sam.user.timezone).date(),
         feedback_session=alex.appointments.filter(status=AppointmentStatus.COMPLETED, feedback__isnull=True)
         .order_by("-starts_at")

@@ -1,11 +1,13 @@
-// The calendar page: a "Copy" button beside the feed address. Without
-// JavaScript (or clipboard access) the address stays selectable by hand.
+// "Copy" buttons beside read-only addresses (the calendar feed, referral
+// links). Without JavaScript (or clipboard access) the address stays
+// selectable by hand.
 (() => {
   for (const button of document.querySelectorAll("button[data-copy]")) {
     const field = document.getElementById(button.dataset.copy);
     if (!field) continue;
     const label = button.textContent;
     button.hidden = false;
+    field.addEventListener("focus", () => field.select());
     button.addEventListener("click", async () => {
       field.select();
       try {
@@ -16,8 +18,5 @@
         // Clipboard refused: the address is selected for Ctrl+C instead.
       }
     });
-  }
-  for (const field of document.querySelectorAll("input[readonly][id='calendar-feed-url']")) {
-    field.addEventListener("focus", () => field.select());
   }
 })();
