@@ -7,8 +7,6 @@ number of SQL queries per request.
 """
 
 import os
-import statistics
-import time
 
 import django
 
@@ -19,9 +17,10 @@ from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
 
 from accounts.models import User  # noqa: E402
+from bench import measure  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
 PAGES = [
@@ -32,20 +31,6 @@ PAGES = [
     ("organization home", "admin@demo.daraport.test", "/org/daraport-demo-clinic/"),
     ("organization members", "admin@demo.daraport.test", "/org/daraport-demo-clinic/members/"),
 ]
-
-
-def measure(client: Client, path: str) -> tuple[float, float, int]:
-    client.get(path)  # warm up
-    timings = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries)
 
 
 def main() -> None:
@@ -61,8 +46,8 @@ def main() -> None:
             client = Client()
             if email:
                 client.force_login(User.objects.get(email=email))
-            p50, p95, queries = measure(client, path)
-            print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d}")
+            timing = measure(client, path, ROUNDS)
+            print(f"{label:32} {timing.p50:8.2f} {timing.p95:8.2f} {timing.queries:8d}")
         # 1,000 specialists; their next free times; the slot engine; booking;
         # paying for it and the provider's webhooks; signing up with a known
         # and a new email; 200 live chat clients (PostgreSQL and Redis only);

@@ -39,7 +39,7 @@ from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import on_test_database  # noqa: E402
+from bench import analyze, on_test_database  # noqa: E402
 from booking import receivers  # noqa: E402
 from booking.models import Appointment, AvailabilityRule, BookingSettings  # noqa: E402
 from booking.selectors import free_slots_for_offering  # noqa: E402
@@ -103,9 +103,7 @@ def build(rounds: int = ROUNDS, seed: int = 5) -> tuple[Offering, list[User]]:
         )
         for start in rng.sample(free, BOOKED)
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     return offering, patients[:-1]
 
 

@@ -13,7 +13,6 @@ how many specialists the request found.
 
 import os
 import random
-import statistics
 import time
 
 import django
@@ -23,10 +22,9 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import on_test_database  # noqa: E402
+from bench import analyze, measure, on_test_database  # noqa: E402
 from core.models import Tag  # noqa: E402
 from organizations.models import Membership, Organization  # noqa: E402
 from specialists.models import Offering, SpecialistProfile  # noqa: E402
@@ -117,30 +115,14 @@ def build(count: int = SPECIALISTS, seed: int = 7) -> Organization:
                 )
             )
     Offering.objects.bulk_create(offerings)
-    if connection.vendor == "postgresql":
-        # Freshly bulk-loaded tables have no planner statistics until
-        # autovacuum analyzes them (within a minute on a live database).
-        # Without them the planner walks memberships per organization, about
-        # 80 ms here instead of 2 ms: measure the database as it runs.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     return org
 
 
-def measure(client: Client, path: str, rounds: int, **headers) -> tuple[float, float, int, int | None]:
-    response = client.get(path, **headers)  # warm up
-    assert response.status_code == 200, (path, response.status_code)
-    timings = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        response = client.get(path, **headers)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(path, **headers)
-    found = response.context["page"].paginator.count if "page" in response.context else None
-    timings.sort()
-    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], len(queries), found
+def found_shown(timing) -> str:
+    """How many specialists the page's list found, when it has one."""
+    context = timing.response.context
+    return str(context["page"].paginator.count) if "page" in context else ""
 
 
 def run(rounds: int = ROUNDS) -> None:
@@ -167,8 +149,8 @@ def run(rounds: int = ROUNDS) -> None:
     print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'found':>6}")
     client = Client()
     for label, path, headers in pages:
-        p50, p95, queries, found = measure(client, path, rounds, **headers)
-        print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d} {'' if found is None else found:>6}")
+        timing = measure(client, path, rounds, **headers)
+        print(f"{label:32} {timing.p50:8.2f} {timing.p95:8.2f} {timing.queries:8d} {found_shown(timing):>6}")
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ request.
 import gc
 import os
 import random
-import statistics
 import time
 from datetime import timedelta
 
@@ -29,14 +28,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daraport.settings.test")
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import on_test_database  # noqa: E402
+from bench import analyze, measure, on_test_database  # noqa: E402
 from booking.models import Appointment, AppointmentEvent  # noqa: E402
 from booking.states import AppointmentStatus  # noqa: E402
 from care.models import CareRelationship, Feedback  # noqa: E402
@@ -210,9 +209,7 @@ def build(patients: int = PATIENTS) -> dict[str, int]:
         ),
         batch_size=2000,
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     return {
         "patients (memberships)": len(memberships),
         "intakes": len(intakes),
@@ -222,22 +219,6 @@ def build(patients: int = PATIENTS) -> dict[str, int]:
         "feedback": len(feedback),
         "payments": len(payments),
     }
-
-
-def _measure(client: Client, path: str, rounds: int) -> tuple[float, float, int]:
-    response = client.get(path)  # warm up
-    assert response.status_code == 200, (path, response.status_code, response.content[:300])
-    timings = []
-    for _ in range(rounds):
-        began = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    timings.sort()
-    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)], len(queries)
 
 
 def pages(org_slug: str) -> list[tuple[str, str, str]]:
@@ -278,8 +259,8 @@ def run(rounds: int = ROUNDS, patients: int = PATIENTS) -> None:
         for label, email, path in pages("bench-insights"):
             client = Client()
             client.force_login(User.objects.get(email=email))
-            p50, p95, queries = _measure(client, path or one_specialist, rounds)
-            print(f"{label:36} {p50:8.2f} {p95:8.2f} {queries:8d}")
+            timing = measure(client, path or one_specialist, rounds)
+            print(f"{label:36} {timing.p50:8.2f} {timing.p95:8.2f} {timing.queries:8d}")
 
 
 def main() -> None:

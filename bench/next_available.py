@@ -36,7 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import directory, on_test_database  # noqa: E402
+from bench import analyze, directory, measure, on_test_database  # noqa: E402
 from booking.models import Appointment, AvailabilityOverride, AvailabilityRule, BookingSettings  # noqa: E402
 from booking.selectors import shortest_direct_durations  # noqa: E402
 from booking.services import next_available_refresh, next_available_sweep  # noqa: E402
@@ -115,9 +115,7 @@ def seed(seed: int = 11) -> tuple[list[int], list[int]]:
     bookable = sorted(durations)
     busy, ordinary = bookable[:PAGE], rng.sample(bookable[PAGE:], PAGE)
     _book_first_hours(busy)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # fresh bulk-loaded tables: see bench.directory
+    analyze()
     return busy, ordinary
 
 
@@ -218,8 +216,8 @@ def run(rounds: int = ROUNDS) -> None:
     print(f"{'page':32} {'p50 ms':>8} {'p95 ms':>8} {'queries':>8} {'found':>6}")
     client = Client()
     for label, path in pages:
-        p50, p95, queries, found = directory.measure(client, path, rounds)
-        print(f"{label:32} {p50:8.2f} {p95:8.2f} {queries:8d} {'' if found is None else found:>6}")
+        timing = measure(client, path, rounds)
+        print(f"{label:32} {timing.p50:8.2f} {timing.p95:8.2f} {timing.queries:8d} {directory.found_shown(timing):>6}")
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ p50/p95 in milliseconds and the SQL queries of one request.
 import gc
 import os
 import random
-import statistics
 import time
 from datetime import timedelta
 
@@ -29,14 +28,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "daraport.settings.test")
 django.setup()
 
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from bench import on_test_database  # noqa: E402
+from bench import analyze, measure, on_test_database  # noqa: E402
 from booking.models import Appointment, AvailabilityRule  # noqa: E402
 from booking.states import AppointmentStatus  # noqa: E402
 from care.models import CareRelationship, Feedback  # noqa: E402
@@ -251,9 +250,7 @@ def build() -> dict[str, int]:
         ),
         batch_size=2000,
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()
     return {
         "patients": len(patients),
         "enrolments": len(enrolments),
@@ -263,22 +260,6 @@ def build() -> dict[str, int]:
         "feedback": len(feedback),
         "payments": len(payments),
     }
-
-
-def _measure(client: Client, path: str, rounds: int) -> tuple[float, float, int]:
-    response = client.get(path)  # warm up
-    assert response.status_code == 200, (path, response.status_code, response.content[:300])
-    timings = []
-    for _ in range(rounds):
-        began = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - began) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
-    reset_queries()
-    with CaptureQueriesContext(connection) as queries:
-        client.get(path)
-    timings.sort()
-    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)], len(queries)
 
 
 def pages() -> list[tuple[str, str, dict]]:
@@ -323,8 +304,8 @@ def run(rounds: int = ROUNDS) -> None:
         client.force_login(User.objects.get(email=ADMIN_EMAIL))
         for label, path, headers in pages():
             client.defaults = headers
-            p50, p95, queries = _measure(client, path, rounds)
-            print(f"{label:40} {p50:8.2f} {p95:8.2f} {queries:8d}")
+            timing = measure(client, path, rounds)
+            print(f"{label:40} {timing.p50:8.2f} {timing.p95:8.2f} {timing.queries:8d}")
 
 
 def main() -> None:
