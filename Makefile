@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench clean coturn
+.PHONY: install run test lint bench clean coturn gettext messages
 
 install: $(STAMP)
 
@@ -18,10 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	PORT=$(PORT) bin/run
 
-lint: install
+lint: install gettext
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_translations.py
 	DJANGO_SETTINGS_MODULE=daraport.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 
 # After the suite, the non-browser tests again with the clock about a year
@@ -34,12 +35,23 @@ coturn:
 	@command -v turnserver >/dev/null || [ "$$(id -u)" != 0 ] || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq coturn >/dev/null; }
 
+# After changing what people read: the German and Spanish catalogs brought
+# up to date (translate the new entries in locale/), then compiled.
+messages: install gettext
+	$(BIN)/python scripts/check_translations.py refresh
+
+# The translation check reads the sources with gettext's xgettext.
+gettext:
+	@command -v xgettext >/dev/null || [ "$$(id -u)" != 0 ] || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
+
 test: lint coturn
 	$(BIN)/pytest $(PYTEST_ARGS)
 	$(BIN)/pytest -m "not browser" -q -rs --clock-shift-days=$(CLOCK_SHIFT_DAYS)
 
 bench: install
 	DJANGO_SETTINGS_MODULE=daraport.settings.test $(BIN)/python -m bench
+	DJANGO_SETTINGS_MODULE=daraport.settings.test $(BIN)/python -m bench.bulk_export
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

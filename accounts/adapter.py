@@ -4,8 +4,11 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
+
+from .models import User
 
 MAGIC_LINK_SALT = "accounts.magic-link"
 
@@ -39,6 +42,12 @@ class AccountAdapter(DefaultAccountAdapter):
         "rate_limited": _("Too many tries in a row. Please wait a minute, then try again."),
     }
 
+    def new_user(self, request):
+        # A new account reads Daraport in the language it signed up in.
+        user = super().new_user(request)
+        user.locale = translation.get_language() or settings.LANGUAGE_CODE
+        return user
+
     def send_mail(self, template_prefix, email, context):
         # The login-code email also carries a magic link: the same code,
         # signed and time-limited, that only completes the sign-in on the
@@ -46,7 +55,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if template_prefix == "account/email/login_code":
             path = reverse("accounts:magic-link", args=[magic_link_token(context["code"])])
             context = {**context, "magic_link": context["request"].build_absolute_uri(path)}
-        return super().send_mail(template_prefix, email, context)
+        # In the account's language, whoever asked (a signed-out visitor
+        # resetting a password is in the browser's); an address without an
+        # account, in the language of the page that sent it.
+        recipient = context.get("user") or User.objects.filter(email__iexact=email).first()
+        language = recipient.language if recipient is not None else translation.get_language()
+        with translation.override(language):
+            return super().send_mail(template_prefix, email, context)
 
     def send_account_already_exists_mail(self, email: str) -> None:
         # Signing up with an email that has an account sends this instead of

@@ -1,5 +1,6 @@
 from allauth.account import forms as allauth_forms
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.timeutils import timezone_choices
@@ -16,6 +17,13 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "preferred_name": _("What your specialist should call you, if not your full name."),
         }
+
+
+class LanguageForm(forms.Form):
+    """The language switcher: one of settings.LANGUAGES, and the page to go back to."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    next = forms.CharField(required=False)
 
 
 # allauth's account forms with labels in sentence case and no placeholder

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -56,6 +58,15 @@ class User(BaseModel, AbstractBaseUser, PermissionsMixin):
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.full_name or self.email.split("@")[0]
+
+    @property
+    def language(self) -> str:
+        """The supported language this person reads pages and emails in
+        (their `locale`, else the site's); see accounts/languages.py."""
+        try:
+            return translation.get_supported_language_variant(self.locale or settings.LANGUAGE_CODE)
+        except LookupError:
+            return settings.LANGUAGE_CODE
 
     def get_full_name(self) -> str:
         return self.full_name

@@ -3,16 +3,19 @@ from allauth.account.views import ConfirmEmailVerificationCodeView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.portals import no_store
 
 from .adapter import magic_link_code
-from .forms import ProfileForm
+from .forms import LanguageForm, ProfileForm
+from .languages import set_language_cookie
 from .ratelimits import seconds_until_allowed
-from .services import user_sign_out_everywhere, user_update_profile
+from .services import user_set_locale, user_sign_out_everywhere, user_update_profile
 
 
 @login_required
@@ -34,6 +37,32 @@ def sign_out_everywhere_view(request):
     user_sign_out_everywhere(request=request, user=request.user)
     messages.info(request, _("You were signed out on every device."))
     return redirect("account_login")
+
+
+@require_POST
+def language_view(request):
+    """The language switcher: the choice goes in the language cookie (read
+    by LocaleMiddleware) and, for a signed-in user, on their account
+    (applied on every request by accounts.middleware and to their emails)."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        reason = _("Please choose one of the languages offered.")
+        return render(request, "400.html", {"reason": reason}, status=400)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        user_set_locale(user=request.user, locale=language)
+    # Never `redirect()`: it would take a path-less "next" for a view name.
+    response = HttpResponseRedirect(_back_to(request, form.cleaned_data["next"]))
+    set_language_cookie(response, language)
+    return response
+
+
+def _back_to(request, target: str) -> str:
+    """The page the switcher was on, if it is one of ours; else the start."""
+    target = target or request.META.get("HTTP_REFERER", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return "/"
 
 
 @require_GET

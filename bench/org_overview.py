@@ -56,10 +56,10 @@ ADMIN_EMAIL = "bench-overview-admin@bench.test"
 S = AppointmentStatus
 
 
-def _specialists(org: Organization, rng: random.Random) -> list[Offering]:
+def _specialists(org: Organization, rng: random.Random, count: int) -> list[Offering]:
     users = User.objects.bulk_create(
         User(email=f"bench-overview-specialist-{n}@bench.test", full_name=f"Specialist {n}", password="!")
-        for n in range(SPECIALISTS)
+        for n in range(count)
     )
     Membership.objects.bulk_create(
         Membership(user=user, organization=org, role=Membership.Role.SPECIALIST) for user in users
@@ -92,11 +92,11 @@ def _specialists(org: Organization, rng: random.Random) -> list[Offering]:
     )
 
 
-def _patients(org: Organization, now, rng: random.Random) -> list[User]:
+def _patients(org: Organization, now, rng: random.Random, count: int) -> list[User]:
     users = User.objects.bulk_create(
         (
             User(email=f"bench-overview-patient-{n}@bench.test", full_name=f"Patient {n}", password="!")
-            for n in range(PATIENTS)
+            for n in range(count)
         ),
         batch_size=2000,
     )
@@ -115,16 +115,19 @@ def _patients(org: Organization, now, rng: random.Random) -> list[User]:
     return users
 
 
-def build() -> dict[str, int]:
-    """The clinic and its history; the number of rows written, per table."""
+def build(
+    *, specialist_count: int = SPECIALISTS, patient_count: int = PATIENTS, appointment_count: int = APPOINTMENTS
+) -> dict[str, int]:
+    """The clinic and its history (also the bulk export's, bench/bulk_export.py);
+    the number of rows written, per table."""
     rng = random.Random(15)
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
     org, _ = Organization.objects.get_or_create(slug=SLUG, defaults={"name": "Bench Overview"})
     BillingSettings.objects.create(organization=org, enabled=True, model=BillingModel.PLATFORM)
     admin = User.objects.create(email=ADMIN_EMAIL, full_name="Bench Admin", password="!")
     Membership.objects.create(user=admin, organization=org, role=Membership.Role.ADMIN)
-    offerings = _specialists(org, rng)
-    patients = _patients(org, now, rng)
+    offerings = _specialists(org, rng, specialist_count)
+    patients = _patients(org, now, rng, patient_count)
 
     programs = [
         Program.objects.create(organization=org, name=f"Program {n}", enrolment_code=f"BENCHOV{n}") for n in range(3)
@@ -178,7 +181,7 @@ def build() -> dict[str, int]:
     appointments = []
     span_hours = (PAST_DAYS + FUTURE_DAYS) * 24
     first = now - timedelta(days=PAST_DAYS)
-    per_specialist = APPOINTMENTS // len(offerings)
+    per_specialist = appointment_count // len(offerings)
     for k, offering in enumerate(offerings):
         hours = sorted(rng.sample(range(span_hours), per_specialist))
         own = [n for n in range(k, len(patients), len(offerings))] or [k % len(patients)]

@@ -182,7 +182,7 @@ def _cancelled_by(appointment: Appointment, side: Side) -> str:
 def _appointment_message(
     appointment: Appointment, kind: str, side: Side, *, previous_starts_at: datetime | None
 ) -> EmailMultiAlternatives:
-    with translation.override(side.user.locale or settings.LANGUAGE_CODE):
+    with translation.override(side.user.language):
         url = absolute_url(_appointment_path(appointment, side))
         organization = appointment.specialist.organization
         context = {
@@ -241,7 +241,7 @@ def appointment_reminder_send(*, appointment: Appointment) -> None:
     line. The patient only: the specialist has the session in their
     calendar and feed, and a day of sessions would flood their inbox."""
     patient, _specialist = _sides(appointment)
-    with translation.override(patient.user.locale or settings.LANGUAGE_CODE):
+    with translation.override(patient.user.language):
         path = _appointment_path(appointment, patient)
         join = _join(appointment, patient)
         context = {
@@ -298,7 +298,7 @@ def appointment_notify(*, appointment_id: int, event: str, from_status: str = ""
     notifications = []
     # Each reader's lines are worded in their own language.
     for side in _sides(appointment):
-        with translation.override(side.user.locale or settings.LANGUAGE_CODE):
+        with translation.override(side.user.language):
             lines = [line for line in build(appointment, from_status, actor_id) if line.side == side]
         notifications += [_notify(line.side.user, line.side.portal, line.text, line.url) for line in lines]
     return notifications
@@ -308,7 +308,7 @@ def availability_request_notify(*, request_id: int):
     """Tell the specialist that a patient asked for times."""
     request = AvailabilityRequest.objects.select_related("patient", "specialist__user", "offering").get(pk=request_id)
     user = request.specialist.user
-    with translation.override(user.locale or settings.LANGUAGE_CODE):
+    with translation.override(user.language):
         if request.offering is not None:
             text = _("%(patient)s asked for times for %(offering)s.") % {
                 "patient": request.patient.display_name,

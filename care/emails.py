@@ -67,7 +67,7 @@ def feedback_prompt_send(appointment_id: int) -> bool:
 def _message(appointment: Appointment, *, ask_csat: bool) -> EmailMultiAlternatives:
     patient = appointment.patient
     token = feedback_link_token(appointment)
-    with translation.override(patient.locale or settings.LANGUAGE_CODE):
+    with translation.override(patient.language):
         context = {
             "recipient_name": patient.display_name,
             "organization_name": appointment.specialist.organization.name,

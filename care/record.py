@@ -144,7 +144,13 @@ def score_trends(*, patient, specialist) -> list[Trend]:
             continue
         trend = trends[response.version.form.template_key]
         trend.maximum = max(trend.maximum, int(score.get("max") or 0))
-        trend.points.append((response.submitted_at or response.updated_at, int(score["total"]), score.get("band", "")))
+        trend.points.append(
+            (
+                response.submitted_at or response.updated_at,
+                int(score["total"]),
+                _(score["band"]) if score.get("band") else "",
+            )
+        )
     return [trend for trend in trends.values() if trend.points]
 
 

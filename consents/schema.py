@@ -22,6 +22,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 TYPES = ("short_text", "long_text", "single_choice", "multiple_choice", "scale", "yes_no", "date")
 CHOICE_TYPES = ("single_choice", "multiple_choice")
@@ -176,6 +177,9 @@ def score(schema: dict, answers: dict) -> dict:
 
 
 # --- Bundled screening questionnaires ------------------------------------------------
+# Their patient-facing wording in other languages is the official one
+# (consents.screenings); the severity bands are ours, in the catalogs, and
+# pages show them with the `translated` filter.
 
 FREQUENCY = ["Not at all", "Several days", "More than half the days", "Nearly every day"]
 FREQUENCY_VALUES = dict(zip(FREQUENCY, range(4), strict=True))
@@ -239,7 +243,13 @@ TEMPLATES = {
             "scoring": {
                 "questions": [f"phq{n}" for n in range(1, 10)],
                 "values": FREQUENCY_VALUES,
-                "bands": [[0, "Minimal"], [5, "Mild"], [10, "Moderate"], [15, "Moderately severe"], [20, "Severe"]],
+                "bands": [
+                    [0, gettext_noop("Minimal")],
+                    [5, gettext_noop("Mild")],
+                    [10, gettext_noop("Moderate")],
+                    [15, gettext_noop("Moderately severe")],
+                    [20, gettext_noop("Severe")],
+                ],
             },
         },
     },
@@ -256,7 +266,12 @@ TEMPLATES = {
             "scoring": {
                 "questions": [f"gad{n}" for n in range(1, 8)],
                 "values": FREQUENCY_VALUES,
-                "bands": [[0, "Minimal"], [5, "Mild"], [10, "Moderate"], [15, "Severe"]],
+                "bands": [
+                    [0, gettext_noop("Minimal")],
+                    [5, gettext_noop("Mild")],
+                    [10, gettext_noop("Moderate")],
+                    [15, gettext_noop("Severe")],
+                ],
             },
         },
     },

@@ -21,7 +21,7 @@ def score_text(score: dict) -> str:
     if not score or "total" not in score:
         return ""
     text = _("Score %(total)s of %(max)s") % {"total": score["total"], "max": score.get("max", "?")}
-    return f"{text} · {score['band']}" if score.get("band") else text
+    return f"{text} · {_(score['band'])}" if score.get("band") else text
 
 
 def _signatures(scope: timeline.Scope):

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .taxonomy import tag_name
+
 
 class BaseModel(models.Model):
     """Timestamps and a UUID `public_id`: the only id that appears in URLs."""
@@ -121,7 +123,12 @@ class Tag(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "slug"], name="tag_unique_slug_per_kind")]
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (core.taxonomy)."""
+        return tag_name(self.name)
 
 
 def portal_choices():

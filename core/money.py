@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
-from django.utils.formats import number_format
+from django.utils.formats import get_format_modules, number_format
 
 # ISO 4217 minor-unit exponents for the currencies Daraport accepts.
 CURRENCY_EXPONENTS: dict[str, int] = {
@@ -17,6 +17,15 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "SEK": 2, "USD": 2,
 }  # fmt: skip
 CURRENCY_SYMBOLS: dict[str, str] = {"EUR": "€", "GBP": "£", "USD": "$", "JPY": "¥", "BRL": "R$"}
+
+
+def _money_format() -> str:
+    """Where the active language puts the currency symbol: its MONEY_FORMAT,
+    else before the number, as in English."""
+    for module in get_format_modules():
+        if hasattr(module, "MONEY_FORMAT"):
+            return module.MONEY_FORMAT
+    return "{symbol}{number}"
 
 
 class CurrencyMismatch(ValueError):
@@ -69,10 +78,14 @@ class Money:
         return Decimal(self.amount_minor).scaleb(-exponent(self.currency))
 
     def format(self) -> str:
+        """This amount as the active language writes it: "€1,234.50" in
+        English, "1.234,50 €" in German (MONEY_FORMAT of core/formats)."""
         digits = exponent(self.currency)
         number = number_format(self.decimal, decimal_pos=digits, use_l10n=True, force_grouping=True)
         symbol = CURRENCY_SYMBOLS.get(self.currency)
-        return f"{symbol}{number}" if symbol else f"{number} {self.currency}"
+        if not symbol:
+            return f"{number} {self.currency}"
+        return _money_format().format(number=number, symbol=symbol)
 
     def __str__(self) -> str:
         return self.format()

@@ -11,6 +11,28 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Daily: delete "download my data" zips past their 7 days and give up on
+    # exports stuck in progress for an hour (idempotent).
+    "expire-data-exports": {
+        "task": "privacy.expire_data_exports",
+        "schedule": 60 * 60 * 24,
+        "options": {"expires": 60 * 60},
+    },
+    # Daily: erase the accounts whose record retention has run out (rows
+    # claimed with SKIP LOCKED, one transaction per account).
+    "erase-due-accounts": {
+        "task": "privacy.erase_due_accounts",
+        "schedule": 60 * 60 * 24,
+        "options": {"expires": 60 * 60},
+    },
+    # Every hour: delete the files of organization FHIR exports finished over
+    # seven days ago, and fail exports whose worker was lost (12 h) so a new
+    # one can start. Idempotent; a late run is dropped.
+    "expire-bulk-exports": {
+        "task": "records.expire_bulk_exports",
+        "schedule": 60 * 60,
+        "options": {"expires": 55 * 60},
+    },
     # Every minute: publish the queued follow-up work (core.outbox) that the
     # broker did not take when its change committed, because it was down.
     # Rows are claimed with SKIP LOCKED; a late run is dropped, as the next

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Tag
 from core.money import Money, exponent
+from core.taxonomy import translated_tags
 from specialists.models import SpecialistProfile
 
 from .selectors import AVAILABLE_WITHIN_MAX_DAYS, DirectoryFilters, Sort
@@ -104,6 +105,7 @@ class DirectoryFilterForm(forms.Form):
         by_kind: dict[str, list[tuple[str, str]]] = {}
         for tag in tags:
             by_kind.setdefault(tag.kind, []).append((tag.slug, tag.name))
+        by_kind = {kind: translated_tags(pairs) for kind, pairs in by_kind.items()}
         self.fields["specialization"].choices = by_kind.get(Tag.Kind.SPECIALIZATION, [])
         self.fields["language"].choices = by_kind.get(Tag.Kind.LANGUAGE, [])
         self.fields["modality"].choices = by_kind.get(Tag.Kind.MODALITY, [])

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from booking.selectors import weekly_hours_for_specialists
 from core.models import Tag
 from core.money import Money
+from core.taxonomy import tag_name
 from specialists.models import Offering, SpecialistProfile
 
 from .selectors import specialist_list_visible
@@ -124,7 +125,7 @@ TagNames = dict[tuple[str, str], str]
 
 
 def tag_names() -> TagNames:
-    return {(kind, slug): name for kind, slug, name in Tag.objects.values_list("kind", "slug", "name")}
+    return {(kind, slug): tag_name(name) for kind, slug, name in Tag.objects.values_list("kind", "slug", "name")}
 
 
 def _joined(words: list[str], *, either: bool = False) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Tag
 from core.money import Money
+from core.taxonomy import translated_tags
 from organizations.models import MATCHING_QUESTIONS
 from organizations.selectors import membership_list_for_user, program_list_for_patient
 from patients.selectors import TIME_OF_DAY_CHOICES, intake_currency_for_user
@@ -33,7 +34,7 @@ def _tag_field(kind: str, label, help_text="") -> forms.MultipleChoiceField:
         help_text=help_text,
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        choices=lambda: list(Tag.objects.filter(kind=kind).values_list("slug", "name")),
+        choices=lambda: translated_tags(Tag.objects.filter(kind=kind).values_list("slug", "name")),
     )
 
 
@@ -91,7 +92,7 @@ def _fields() -> dict[str, forms.Field]:
             help_text=_("Specialists must be licensed where you are."),
             choices=lambda: [
                 ("", _("Prefer not to say")),
-                *Tag.objects.filter(kind="jurisdiction").values_list("slug", "name"),
+                *translated_tags(Tag.objects.filter(kind="jurisdiction").values_list("slug", "name")),
             ],
         ),
     }

@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+
+from core.storage import PrivateStorage
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 NAME_MAX_LENGTH = 200
@@ -37,29 +37,6 @@ EXTENSIONS = {
     PDF_TYPE: (".pdf",),
 }
 KNOWN_EXTENSIONS = frozenset(ext for exts in EXTENSIONS.values() for ext in exts)
-
-
-class PrivateStorage(FileSystemStorage):
-    """Files under PRIVATE_MEDIA_ROOT, which no URL serves.
-
-    The location is read from settings on every use, so tests (and a
-    changed setting) point it elsewhere without a new instance.
-    """
-
-    @property
-    def base_location(self):
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-    @property
-    def base_url(self):
-        return None
-
-    def url(self, name):
-        raise ValueError("Private files have no URL: use the download view.")
 
 
 _private_storage = PrivateStorage()

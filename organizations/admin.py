@@ -18,7 +18,7 @@ class OrganizationAdmin(OrganizationScopedAdmin):
     organization_field = "pk"
     list_display = ["name", "slug", "kind", "primary_color"]
     search_fields = ["name", "slug"]
-    fields = ["name", "slug", "kind", "tagline", "primary_color", "logo"]
+    fields = ["name", "slug", "kind", "tagline", "primary_color", "logo", "record_retention_years"]
 
     def get_readonly_fields(self, request, obj=None):
         return [] if request.user.is_superuser else ["slug", "kind", "logo"]

@@ -64,7 +64,8 @@ def seed() -> list[str]:
             primary_color="#2F6F6A",
             logo=_logo(),
             logo_extension=".png",
-            tagline="Find the right specialist and book a time that suits you.",
+            # No tagline of its own: the landing page's default, in the visitor's language.
+            tagline="",
         )
     for kind, title, body, summary in [
         (

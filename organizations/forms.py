@@ -151,6 +151,18 @@ class MemberInviteForm(forms.Form):
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
+class RetentionForm(forms.Form):
+    years = forms.IntegerField(
+        label=_("Keep records for (years)"),
+        min_value=1,
+        max_value=30,
+        help_text=_(
+            "After a patient deletes their account, their records are kept this long, then their personal data "
+            "is erased. Use the longest period the law of your country asks of you (often 10 years)."
+        ),
+    )
+
+
 class SsoForm(forms.Form):
     issuer_url = forms.URLField(
         label=_("Issuer URL"),

@@ -13,7 +13,7 @@ class TermsGateMiddleware:
     (organizations.receivers), and kept in the session.
     """
 
-    ALLOWED_PREFIXES = ("/accounts/logout/", "/legal/", "/static/", "/media/", "/healthz")
+    ALLOWED_PREFIXES = ("/accounts/logout/", "/accounts/language/", "/legal/", "/static/", "/media/", "/healthz")
 
     def __init__(self, get_response):
         self.get_response = get_response

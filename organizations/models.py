@@ -1,6 +1,6 @@
 from allauth.socialaccount.models import SocialApp
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -36,6 +36,14 @@ class Organization(BaseModel):
         _("currency"), max_length=3, default="EUR", help_text=_("Prices in the directory and new offerings use it.")
     )
     matching_questions = models.JSONField(_("matching questions"), default=list, blank=True)
+    # Ten years is the longest common duty to keep treatment records (Germany's
+    # BGB 630f, many other EU countries); a clinic bound to longer raises it.
+    record_retention_years = models.PositiveSmallIntegerField(
+        _("record retention (years)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_("How long a patient's records are kept after they delete their account, before erasure."),
+    )
     sso_app = models.OneToOneField(
         SocialApp,
         null=True,
@@ -50,6 +58,10 @@ class Organization(BaseModel):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(primary_color__regex=r"^#[0-9a-fA-F]{6}$"), name="organization_colour_is_hex"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(record_retention_years__gte=1, record_retention_years__lte=30),
+                name="organization_retention_in_range",
             ),
         ]
 

@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -9,6 +10,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core import events
@@ -71,6 +73,17 @@ def organization_update_brand(
         transaction.on_commit(lambda: storage.delete(old_logo))
     journey_event_record(actor=by, verb="organization.brand_changed", obj=organization)
     events.send_on_commit(events.organization_brand_changed, organization_id=organization.pk)
+    return organization
+
+
+@transaction.atomic
+def organization_set_retention(*, organization: Organization, by, years: int) -> Organization:
+    """How long a deleted patient's records stay before their personal data is
+    erased (privacy.services.deletion reads it when the account is closed)."""
+    organization.record_retention_years = years
+    organization.full_clean()
+    organization.save(update_fields=["record_retention_years", "updated_at"])
+    journey_event_record(actor=by, verb="organization.retention_changed", obj=organization, data={"years": years})
     return organization
 
 
@@ -152,19 +165,25 @@ def member_invite(*, organization: Organization, email: str, role: str, by, sign
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User.objects.create_user(email=email)
+        # A new account starts in the language its inviter works in.
+        user = User.objects.create_user(email=email, locale=by.language if by else settings.LANGUAGE_CODE)
         EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
     membership = membership_grant(organization=organization, user=user, role=role, by=by)
-    context = {"organization": organization, "role": membership.get_role_display(), "sign_in_url": sign_in_url}
-    transaction.on_commit(
-        lambda: send_mail(
+    transaction.on_commit(lambda: _invitation_send(membership=membership, sign_in_url=sign_in_url))
+    return membership
+
+
+def _invitation_send(*, membership: Membership, sign_in_url: str) -> None:
+    """The invitation email, in the invited person's language."""
+    organization, user = membership.organization, membership.user
+    with translation.override(user.language):
+        context = {"organization": organization, "role": membership.get_role_display(), "sign_in_url": sign_in_url}
+        send_mail(
             subject=_("You have been invited to %(org)s on Daraport") % {"org": organization.name},
             message=render_to_string("emails/organizations/invitation.txt", context),
             from_email=None,
-            recipient_list=[email],
+            recipient_list=[user.email],
         )
-    )
-    return membership
 
 
 @transaction.atomic

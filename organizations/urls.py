@@ -12,6 +12,7 @@ urlpatterns = [
     path("org/<slug:org_slug>/members/", views.members_view, name="members"),
     path("org/<slug:org_slug>/members/<uuid:public_id>/revoke/", views.member_revoke_view, name="member-revoke"),
     path("org/<slug:org_slug>/sso/", views.sso_view, name="sso"),
+    path("org/<slug:org_slug>/retention/", views.retention_view, name="retention"),
     path("org/<slug:org_slug>/audit/", views.audit_view, name="audit"),
     path("org/<slug:org_slug>/audit.csv", views.audit_csv_view, name="audit-csv"),
     path("org/<slug:org_slug>/programs/", views.programs_view, name="programs"),

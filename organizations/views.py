@@ -27,6 +27,7 @@ from .forms import (
     MatchingQuestionsForm,
     MemberInviteForm,
     ProgramForm,
+    RetentionForm,
     RosterForm,
     SsoForm,
     TermsAcceptForm,
@@ -165,6 +166,22 @@ def member_revoke_view(request, org_slug, public_id):
         return render(request, "organizations/organization/members.html", context, status=409)
     messages.success(request, _("The role was removed."))
     return redirect("organizations:members", org.slug)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_required(Portal.ORGANIZATION)
+def retention_view(request, org_slug):
+    org = _org(request, org_slug)
+    form = RetentionForm(request.POST or None, initial={"years": org.record_retention_years})
+    if request.method == "POST":
+        if form.is_valid():
+            services.organization_set_retention(organization=org, by=request.user, years=form.cleaned_data["years"])
+            messages.success(request, _("Records are now kept for %(years)s years.") % form.cleaned_data)
+            return redirect("organizations:retention", org.slug)
+        return render(
+            request, "organizations/organization/retention.html", {"organization": org, "form": form}, status=422
+        )
+    return render(request, "organizations/organization/retention.html", {"organization": org, "form": form})
 
 
 @require_http_methods(["GET", "POST"])

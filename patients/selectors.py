@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import Tag
 from core.money import CURRENCY_EXPONENTS, Money
+from core.taxonomy import translated_tags
 from organizations.models import Membership
 from organizations.selectors import membership_list_for_user
 
@@ -98,11 +99,12 @@ def intake_currency_for_user(user) -> str:
 
 
 def tag_choices(*kinds: str) -> dict[str, list[tuple[str, str]]]:
-    """(slug, name) pairs per taxonomy kind, sorted by name, in one query."""
-    choices: dict[str, list[tuple[str, str]]] = {kind: [] for kind in kinds}
-    for kind, slug, name in Tag.objects.filter(kind__in=kinds).order_by("name").values_list("kind", "slug", "name"):
-        choices[kind].append((slug, name))
-    return choices
+    """(slug, name) pairs per taxonomy kind, sorted by name in the reader's
+    language, in one query."""
+    pairs: dict[str, list[tuple[str, str]]] = {kind: [] for kind in kinds}
+    for kind, slug, name in Tag.objects.filter(kind__in=kinds).values_list("kind", "slug", "name"):
+        pairs[kind].append((slug, name))
+    return {kind: translated_tags(kind_pairs) for kind, kind_pairs in pairs.items()}
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ def receipt_email_send(payment_pk: int) -> bool:
         return False
     payment = Payment.objects.select_related("patient", "organization").get(pk=payment_pk)
     patient = payment.patient
-    with translation.override(patient.locale or settings.LANGUAGE_CODE):
+    with translation.override(patient.language):
         context = {
             "name": patient.display_name,
             "number": payment.receipt_number,

@@ -9,6 +9,7 @@ the thread's notice is messaging's) and queues the receipt email.
 
 from django.dispatch import receiver
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from booking.models import Appointment
@@ -45,13 +46,14 @@ def on_completed(sender, appointment_id, **kwargs):
     if selectors.timing_for(appointment.offering) == PaymentTiming.AFTER_SESSION:
         payment = services.payment_due_create(appointment=appointment)
         if payment is not None and payment.status == Payment.Status.DUE:
-            notification_create(
-                user=appointment.patient,
-                portal=Portal.PATIENT,
-                text=_("Payment due for your session on %(when)s")
-                % {"when": format_short(appointment.starts_at, appointment.patient.timezone)},
-                url=reverse("payments:pay", args=[appointment.public_id]),
-            )
+            with translation.override(appointment.patient.language):
+                notification_create(
+                    user=appointment.patient,
+                    portal=Portal.PATIENT,
+                    text=_("Payment due for your session on %(when)s")
+                    % {"when": format_short(appointment.starts_at, appointment.patient.timezone)},
+                    url=reverse("payments:pay", args=[appointment.public_id]),
+                )
 
 
 @receiver(events.appointment_cancelled, dispatch_uid="payments.policy.cancelled")
@@ -70,20 +72,22 @@ def queue_receipt_email(sender, payment_id, **kwargs):
 @receiver(events.payment_received, dispatch_uid="payments.notify.received")
 def notify_payment_received(sender, payment_id, **kwargs):
     payment = Payment.objects.select_related("patient").get(pk=payment_id)
-    notification_create(
-        user=payment.patient,
-        portal=Portal.PATIENT,
-        text=_("Payment received: %(amount)s") % {"amount": Money(payment.amount_minor, payment.currency)},
-        url=reverse("payments:receipt", args=[payment.public_id]),
-    )
+    with translation.override(payment.patient.language):
+        notification_create(
+            user=payment.patient,
+            portal=Portal.PATIENT,
+            text=_("Payment received: %(amount)s") % {"amount": Money(payment.amount_minor, payment.currency)},
+            url=reverse("payments:receipt", args=[payment.public_id]),
+        )
 
 
 @receiver(events.refund_sent, dispatch_uid="payments.notify.refund")
 def notify_refund_sent(sender, refund_id, **kwargs):
     refund = Refund.objects.select_related("payment__patient").get(pk=refund_id)
-    notification_create(
-        user=refund.payment.patient,
-        portal=Portal.PATIENT,
-        text=_("Refund sent: %(amount)s") % {"amount": Money(refund.amount_minor, refund.payment.currency)},
-        url=reverse("payments:history"),
-    )
+    with translation.override(refund.payment.patient.language):
+        notification_create(
+            user=refund.payment.patient,
+            portal=Portal.PATIENT,
+            text=_("Refund sent: %(amount)s") % {"amount": Money(refund.amount_minor, refund.payment.currency)},
+            url=reverse("payments:history"),
+        )

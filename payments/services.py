@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from booking.models import Appointment
 from booking.services import appointment_payment_received
@@ -222,7 +223,7 @@ def _on_intent_succeeded(obj: dict, row: WebhookEvent) -> bool:
             payment=payment,
             amount_minor=payment.amount_minor - payment.refunded_minor,
             cause=Refund.Cause.LAPSED,
-            reason="The booking had ended before the payment arrived",
+            reason=gettext_noop("The booking had ended before the payment arrived"),
             by=None,
         )
     events.send_on_commit(events.payment_received, payment_id=payment.pk, appointment_id=payment.appointment_id)
@@ -442,7 +443,11 @@ def refund_by_policy(*, appointment: Appointment) -> Refund | None:
     if amount <= 0:
         return None
     return refund_create(
-        payment=payment, amount_minor=amount, cause=Refund.Cause.POLICY, reason="Cancellation policy", by=None
+        payment=payment,
+        amount_minor=amount,
+        cause=Refund.Cause.POLICY,
+        reason=gettext_noop("Cancellation policy"),
+        by=None,
     )
 
 

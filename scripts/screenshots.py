@@ -72,6 +72,7 @@ SIGNED_IN_PAGES = [
             ("patient-notifications", "/patient/notifications/"),
             ("patient-consent-step", "/patient/consents/"),
             ("patient-consents", "/patient/consents/all/"),
+            ("patient-your-data", "/account/data/"),
             (
                 "patient-thread",
                 Follow("/patient/messages/", "a[href^='/patient/messages/']:not([href='/patient/messages/'])"),
@@ -151,6 +152,13 @@ SIGNED_IN_PAGES = [
                 Follow(f"/org/{DEMO_ORG}/affiliates/", "a[href*='/affiliates/']:has-text('Demo')"),
             ),
             ("organization-affiliate-statements", f"/org/{DEMO_ORG}/affiliates/statements/"),
+            ("organization-api-tokens", f"/org/{DEMO_ORG}/settings/api-tokens/"),
+            ("organization-export", f"/org/{DEMO_ORG}/settings/export/"),
+            (
+                "organization-export-files",
+                Follow(f"/org/{DEMO_ORG}/settings/export/", "main table a[href*='/settings/export/']"),
+            ),
+            ("organization-retention", f"/org/{DEMO_ORG}/retention/"),
         ],
     ),
     (
@@ -167,6 +175,13 @@ SIGNED_IN_PAGES = [
     ),
 ]
 
+
+# Anonymous pages in another language, as the footer's switcher leaves them:
+# (language code, file name, path).
+LANGUAGE_PAGES = [
+    ("de", "de-landing", "/"),
+    ("es", "es-profile", "/specialists/lena-hoffmann/"),
+]
 
 # At phone width: (login email, file name, path, whether the menu is opened).
 PHONE_PAGES = [
@@ -228,6 +243,12 @@ def run(browser: Browser, base_url: str) -> None:
             shoot(page, name, path)
         if email == "patient@demo.daraport.test":
             book_with_detour(page)
+        context.close()
+
+    for language, name, path in LANGUAGE_PAGES:
+        context = browser.new_context(base_url=base_url, viewport=VIEWPORT, locale=language)
+        page = context.new_page()
+        shoot(page, name, path)
         context.close()
 
     for email, name, path, open_menu in PHONE_PAGES:

@@ -4,6 +4,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import translation
 
 from core.models import Tag
 from organizations.models import Membership
@@ -23,6 +24,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    """Every test starts in English: a request in another language leaves it
+    active in the thread (LocaleMiddleware activates it, nothing resets it),
+    where the next test's direct calls would read it."""
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

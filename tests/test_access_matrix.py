@@ -92,6 +92,7 @@ MATRIX: dict[str, Route] = {
     "organizations:terms": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:members": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:sso": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
+    "organizations:retention": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:programs": Route(ORG_PORTAL, {"org_slug": "org_slug"}, private=True),
     "organizations:program": Route(
         ORG_PORTAL, {"org_slug": "org_slug", "public_id": "program_public_id"}, private=True
@@ -103,6 +104,7 @@ MATRIX: dict[str, Route] = {
     "accounts:settings": Route(SIGNED_IN, private=True),
     "accounts:sign-out-everywhere": Route(row(405, anonymous=LOGIN)),
     "accounts:magic-link": Route(row(400), {"token": "bad_token"}),
+    "accounts:language": Route(row(405)),  # the switcher's POST, for everyone
     # allauth's "confirm your email address" page, served by accounts (same address).
     "accounts:confirm-email": Route(row(Redirect("account_email"), anonymous=LOGIN)),
     # --- allauth: account -------------------------------------------------------

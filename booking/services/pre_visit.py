@@ -44,7 +44,7 @@ CLAIM_TIMEOUT = timedelta(minutes=15)
 
 def _email(appointment: Appointment, count: int) -> None:
     patient = appointment.patient
-    with translation.override(patient.locale or settings.LANGUAGE_CODE):
+    with translation.override(patient.language):
         day = format_date(appointment.starts_at, zone_name=patient.timezone)
         context = {
             "recipient_name": patient.display_name,

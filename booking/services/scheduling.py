@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from core import events
 from core.payments import payment_due_before_confirmation, payments_available_for
@@ -145,7 +146,9 @@ def appointment_hold(*, patient, offering: Offering, starts_at: datetime, now: d
         raise ValidationError(_("This service is booked on request. Please send a request instead."), code="on_request")
     with transaction.atomic():
         for previous in Appointment.objects.filter(patient=patient, status=S.HELD):
-            appointment_transition(appointment=previous, to=S.CANCELLED, by=patient, reason="Picked another time")
+            appointment_transition(
+                appointment=previous, to=S.CANCELLED, by=patient, reason=gettext_noop("Picked another time")
+            )
         check_bookable(offering=offering, starts_at=starts_at, now=now)
         return appointment_create(
             patient=patient,
@@ -166,7 +169,7 @@ def appointment_hold_confirm(*, appointment: Appointment, by, now: datetime | No
     now = now or timezone.now()
     _require_status(appointment, {S.HELD}, _("This time is no longer held for you. Please pick a time again."))
     if appointment.expires_at <= now:
-        appointment_transition(appointment=appointment, to=S.EXPIRED, by=None, reason="Hold ran out")
+        appointment_transition(appointment=appointment, to=S.EXPIRED, by=None, reason=gettext_noop("Hold ran out"))
         raise ValidationError(
             _("We held this time for %(minutes)d minutes and it has run out. Please pick a time again."),
             code="hold_expired",
@@ -188,7 +191,9 @@ def _require_ready(*, patient, offering: Offering) -> None:
 def appointment_hold_release(*, appointment: Appointment, by) -> Appointment:
     """The patient goes back to pick another time."""
     _require_status(appointment, {S.HELD}, _("This time is no longer held for you."))
-    return appointment_transition(appointment=appointment, to=S.CANCELLED, by=by, reason="Released the hold")
+    return appointment_transition(
+        appointment=appointment, to=S.CANCELLED, by=by, reason=gettext_noop("Released the hold")
+    )
 
 
 # --- Requests of one time (on-request services) --------------------------------
@@ -367,7 +372,9 @@ def proposal_accept(*, proposal: Proposal, appointment: Appointment, by, now: da
             raise ValidationError(_("Please choose one of the proposed times."), code="not_an_option")
         _require_ready(patient=proposal.patient, offering=proposal.offering)
         for other in proposal.appointments.filter(status=S.PROPOSED).exclude(pk=appointment.pk):
-            appointment_transition(appointment=other, to=S.DECLINED, by=by, reason="Another time was chosen")
+            appointment_transition(
+                appointment=other, to=S.DECLINED, by=by, reason=gettext_noop("Another time was chosen")
+            )
         if proposal.payment_required and payment_due_before_confirmation(appointment):
             deadline = min(now + PAYMENT_WINDOW, appointment.starts_at)
             chosen = appointment_transition(appointment=appointment, to=S.AWAITING_PAYMENT, by=by, expires_at=deadline)
@@ -386,7 +393,9 @@ def proposal_decline(*, proposal: Proposal, by, reason: str = "", now: datetime 
 
 def proposal_withdraw(*, proposal: Proposal, by) -> Proposal:
     """The specialist takes a proposal back before the patient answers."""
-    return _proposal_end(proposal, by=by, to=S.CANCELLED, status=Proposal.Status.WITHDRAWN, reason="Withdrawn")
+    return _proposal_end(
+        proposal, by=by, to=S.CANCELLED, status=Proposal.Status.WITHDRAWN, reason=gettext_noop("Withdrawn")
+    )
 
 
 def _proposal_end(proposal: Proposal, *, by, to: AppointmentStatus, status: str, reason: str) -> Proposal:
@@ -421,7 +430,9 @@ def appointment_payment_received(*, appointment: Appointment, by=None) -> Appoin
     if appointment.status == S.CONFIRMED:
         return appointment
     _require_status(appointment, {S.AWAITING_PAYMENT}, _("This booking is not waiting for a payment."))
-    return appointment_transition(appointment=appointment, to=S.CONFIRMED, by=by, reason="Payment received")
+    return appointment_transition(
+        appointment=appointment, to=S.CONFIRMED, by=by, reason=gettext_noop("Payment received")
+    )
 
 
 # --- Cancelling and rescheduling ----------------------------------------------------
@@ -431,7 +442,7 @@ RESCHEDULABLE = {S.AWAITING_PAYMENT, S.CONFIRMED}
 
 
 def is_late_cancellation(appointment: Appointment, now: datetime) -> bool:
-    """Inside the free cancellation window before the start."""
+    """Too close to the start to cancel free of charge."""
     hours = selectors.cancellation_window_hours(appointment.specialist)
     return now > appointment.starts_at - timedelta(hours=hours)
 
@@ -508,7 +519,9 @@ def appointments_expire_due(*, now: datetime | None = None) -> int:
     count = 0
     for appointment in Appointment.objects.filter(status__in=EXPIRING, expires_at__lte=now):
         try:
-            appointment_transition(appointment=appointment, to=S.EXPIRED, by=None, reason="Ran out of time")
+            appointment_transition(
+                appointment=appointment, to=S.EXPIRED, by=None, reason=gettext_noop("Ran out of time")
+            )
         except ValidationError:
             continue  # answered meanwhile
         count += 1

@@ -370,7 +370,9 @@ def cancel_view(request, public_id):
         return render(request, DETAIL_TEMPLATE, context, status=refusal_status(error))
     text = _("Cancelled. We have let %(name)s know.") % {"name": appointment.specialist.display_name}
     if appointment.is_late_cancellation:
-        text += " " + _("It was inside the free cancellation window, so it is recorded as a late cancellation.")
+        text += " " + _(
+            "It was too close to the start to cancel free of charge, so it is recorded as a late cancellation."
+        )
     messages.success(request, text)
     return _see_other(_appointment_url(appointment))
 

@@ -34,6 +34,7 @@ from ..forms.patient import SignForm, WithdrawForm, raw_answers
 from ..models import ConsentSignature, FormResponse, RequiredBefore
 from ..nextsteps import step_url
 from ..pdf import signed_copy_filename, signed_copy_pdf
+from ..screenings import official, screening_wording
 from ..selectors import Item, Requirements, due_by, requirements_for
 from ..services import consent_sign, consent_withdraw, form_draft_save, form_submit, response_answers
 
@@ -152,12 +153,17 @@ def _as_text(value) -> str:
 
 
 def _form_context(item: Item, answers: dict, errors: dict) -> dict:
+    # A bundled PHQ-9/GAD-7 reads in its official translation; the values
+    # sent back (and scored) stay the schema's own.
+    wording = screening_wording(item.version.form.template_key)
     sections = [
         {
-            "title": section.get("title", ""),
+            "title": official(section.get("title", ""), wording),
             "questions": [
                 {
                     **question,
+                    "label": official(question.get("label", ""), wording),
+                    "choices": [(option, official(option, wording)) for option in question.get("options", [])],
                     "text": _as_text(answers.get(question["id"])),
                     "values": answers.get(question["id"]) if question["type"] == "multiple_choice" else [],
                     "error": errors.get(question["id"], ""),

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext
 
 from core import meetings
 from core import payments as core_payments
@@ -6,6 +7,14 @@ from core.money import Money
 from core.timeutils import format_date, format_date_range, format_datetime, format_time
 
 register = template.Library()
+
+
+@register.filter
+def translated(text) -> str:
+    """`{{ event.reason|translated }}`: a fixed English phrase kept as data
+    (marked with gettext_noop where it is written) in the reader's
+    language; anything else, such as a person's own words, as it is."""
+    return gettext(text) if text else ""
 
 
 @register.filter

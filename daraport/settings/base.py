@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "video",
     "payments",
     "affiliates",
+    "records",
+    "privacy",
     "insights",
 ]
 
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Before anything loads the session or the user (see its docstring).
     "core.middleware.RefuseNulMiddleware",
+    # The account's language: after the NUL check, which must come before the user is loaded.
+    "accounts.middleware.UserLanguageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "core.middleware.SessionTimeoutMiddleware",
@@ -320,7 +324,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- I18N, time ------------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English"))]
+LANGUAGES = [("en", _("English")), ("de", _("German")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 USE_TZ = True

@@ -98,7 +98,7 @@ def unread_message_email(marker: ReadMarker) -> EmailMultiAlternatives:
     conversation = marker.conversation
     relationship = conversation.relationship
     for_patient = relationship.patient_id == user.pk
-    with translation.override(user.locale or settings.LANGUAGE_CODE):
+    with translation.override(user.language):
         if for_patient:
             subject = _("You have a new message from your specialist on Daraport")
         else:

@@ -65,6 +65,9 @@ _SETTINGS = [
         "care:org-clinical-access",
         {"care:org-clinical-access", "care:org-notes", "care:org-note"},
     ),
+    (_("Record retention"), "organizations:retention", {"organizations:retention"}),
+    (_("API tokens"), "records:org-api-tokens", {"records:org-api-tokens", "records:org-api-token-revoke"}),
+    (_("Data export"), "records:org-export", {"/settings/export/"}),
 ]
 
 

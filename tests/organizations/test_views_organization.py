@@ -29,6 +29,7 @@ PORTAL_VIEWS = [
     "organizations:terms",
     "organizations:members",
     "organizations:sso",
+    "organizations:retention",
 ]
 
 
@@ -604,3 +605,32 @@ def test_the_gate_never_sends_people_to_another_site(client, personas, new_terms
         {"accept_terms": "on", "shown_documents": str(new_terms.public_id)},
     )
     assert response["Location"] == reverse("core:home")
+
+
+# --- Record retention -------------------------------------------------------------
+
+
+def test_the_admin_sets_how_long_records_stay_after_an_account_is_deleted(org_admin_client, org):
+    assert org.record_retention_years == 10
+    response = org_admin_client.post(url("organizations:retention", org), {"years": "12"}, follow=True)
+    assert "Records are now kept for 12 years." in response.content.decode()
+    org.refresh_from_db()
+    assert org.record_retention_years == 12
+
+
+@pytest.mark.parametrize("years", ["0", "31", "ten", "", "2.5"])
+def test_a_retention_outside_one_to_thirty_years_is_refused_and_nothing_changes(org_admin_client, org, years):
+    response = org_admin_client.post(url("organizations:retention", org), {"years": years})
+    assert response.status_code == 422
+    assert response.context["form"].errors["years"]
+    org.refresh_from_db()
+    assert org.record_retention_years == 10
+
+
+@pytest.mark.parametrize("persona", ["patient_a", "specialist", "other_org_admin"])
+def test_nobody_but_the_admin_changes_the_retention(client, personas, org, persona):
+    client.force_login(personas[persona])
+    expected = 404 if persona == "other_org_admin" else 403
+    assert client.post(url("organizations:retention", org), {"years": "20"}).status_code == expected
+    org.refresh_from_db()
+    assert org.record_retention_years == 10
