@@ -9,7 +9,6 @@ deleted by `bulk_exports_expire` (run by beat); a download link lasts
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from datetime import timedelta
@@ -131,8 +130,7 @@ def _write_ndjson(export: BulkExport, type_name: str) -> tuple[str, int, int]:
     count = 0
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         for resource in fhir.organization_resources(export.organization, type_name):
-            handle.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
-            handle.write("\n")
+            handle.write(fhir.ndjson_line(resource))
             count += 1
     return name, count, os.path.getsize(path)
 

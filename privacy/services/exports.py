@@ -21,7 +21,6 @@ never held all at once), stored privately and deleted after
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 import tempfile
@@ -29,6 +28,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import groupby
 from pathlib import Path
 
 from django.conf import settings
@@ -48,7 +48,7 @@ from core import outbox
 from core.timeutils import format_in_zone
 from patients.selectors import intake_summary
 from payments.receipts import receipt_filename, receipt_pdf
-from records.fhir import patient_resources
+from records.fhir import ndjson_line, patient_resources
 
 from .. import selectors, tasks
 from ..models import DataExport
@@ -103,21 +103,14 @@ def _safe(text: str) -> str:
 
 
 def _fhir(z: _Zip) -> None:
+    # `patient_resources` yields one type after the other, so each file is
+    # streamed into the zip as its own entry, never held whole.
     counts: dict[str, int] = {}
-    with tempfile.TemporaryDirectory() as folder:
-        files = {}
-        try:
-            for resource in patient_resources(z.user):
-                kind = resource["resourceType"]
-                if kind not in files:
-                    files[kind] = open(Path(folder) / f"{kind}.ndjson", "w", encoding="utf-8")
-                files[kind].write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n")
+    for kind, resources in groupby(patient_resources(z.user), key=lambda resource: resource["resourceType"]):
+        with z.archive.open(f"{z.root}/fhir/{kind}.ndjson", "w") as entry:
+            for resource in resources:
+                entry.write(ndjson_line(resource).encode())
                 counts[kind] = counts.get(kind, 0) + 1
-        finally:
-            for handle in files.values():
-                handle.close()
-        for kind in counts:
-            z.archive.write(Path(folder) / f"{kind}.ndjson", f"{z.root}/fhir/{kind}.ndjson")
     z.listed["fhir"] = [
         {"path": f"fhir/{kind}.ndjson", "label": kind, "count": count} for kind, count in sorted(counts.items())
     ]

@@ -10,6 +10,7 @@ Message text appears only in a patient's own export (`patient_resources`).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -126,6 +127,11 @@ TYPES: dict[str, FhirType] = {
         ),
     )
 }
+
+
+def ndjson_line(resource: dict) -> str:
+    """One resource as a line of an NDJSON file (Bulk Data's format)."""
+    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _stream(rows) -> Iterator:
